@@ -1,0 +1,1 @@
+"""Command-line interface: ``nanosinter <command> ...`` (see :mod:`nanosinter.cli.main`)."""
