@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from nanosinter._json import dumps
     from nanosinter.io import read_movie
 
-    movie = read_movie(args.file, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=True)
+    # lazy=None: small files are read at once, large ones (> 512 MiB) lazily through dask
+    movie = read_movie(args.file, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
     rec = info_dict(movie)
     if args.json:
         print(dumps(rec))

@@ -9,7 +9,7 @@ and video files (through imageio) are assembled here because rsciio reads single
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import glob as _glob
 import importlib
 import logging
@@ -185,6 +185,11 @@ def _decide_lazy(path: Path, lazy: bool | None) -> bool:
 
 def _call_reader(path: Path, modules: tuple[str, ...], fmt: str, lazy: bool) -> list[dict]:
     errors = []
+    # rsciio resolves memmap_distributed through a lazy module __getattr__; the first import
+    # there keeps the MRC reader's frame (and its open file) alive. Importing it up front
+    # avoids that leaked handle.
+    with contextlib.suppress(ImportError):
+        importlib.import_module("rsciio.utils._distributed")
     for name in modules:
         try:
             module = importlib.import_module(name)
@@ -198,10 +203,6 @@ def _call_reader(path: Path, modules: tuple[str, ...], fmt: str, lazy: bool) -> 
             except Exception as exc:  # rsciio raises many kinds on bad files
                 errors.append(f"{type(exc).__name__}: {exc}")
                 continue
-            finally:
-                # Some rsciio readers (MRC) leave a file handle open; collect it here so its
-                # ResourceWarning is logged rather than surfacing later in unrelated code.
-                gc.collect()
         for w in caught:
             _log.info("%s: reader %s: %s", path, name, w.message)
         if out:
