@@ -20,7 +20,7 @@ from nanosinter.errors import InputError
 from nanosinter.units import A_PER_CM2_IN_E_PER_A2_S, BARN_A2
 
 
-def dose_rate_e_per_A2_s(
+def electron_flux_e_per_A2_s(
     *, dose_rate_e_per_A2_s: Any = None, current_density_A_per_cm2: Any = None
 ) -> Any:
     """Electron flux in e/(Å²·s) from exactly one of the two usual ways to give it.
@@ -65,7 +65,7 @@ def event_rate_per_s(
     cross_section_barn : array_like
         Cross section in barn (≥ 0; 1 b = 1e-8 Å²).
     dose_rate_e_per_A2_s, current_density_A_per_cm2 : array_like, keyword-only
-        The electron flux, exactly one of them (see :func:`dose_rate_e_per_A2_s`).
+        The electron flux, exactly one of them (see :func:`electron_flux_e_per_A2_s`).
 
     Returns
     -------
@@ -78,7 +78,7 @@ def event_rate_per_s(
        doi:10.1016/j.micron.2004.02.003
     """
     sigma = check_positive("cross_section_barn", cross_section_barn, allow_zero=True)
-    flux = np.asarray(dose_rate_e_per_A2_s(
+    flux = np.asarray(electron_flux_e_per_A2_s(
         dose_rate_e_per_A2_s=dose_rate_e_per_A2_s,
         current_density_A_per_cm2=current_density_A_per_cm2,
     ))
