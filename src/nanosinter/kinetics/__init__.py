@@ -8,6 +8,25 @@ Start from a dimer table (``dimer.csv`` from the analysis or ``observables.csv``
 >>> fit.best, fit.model("power_law").params["n"]            # doctest: +SKIP
 """
 
+from nanosinter.kinetics._analyze import KineticsResult, analyze_kinetics, read_particles_table
+from nanosinter.kinetics._budget import BeamBudget, ElementBudget, beam_budget, hops_needed
+from nanosinter.kinetics._diffusivity import (
+    B_from_surface_diffusivity,
+    SurfaceDiffusivity,
+    surface_diffusivity,
+    surface_diffusivity_from_B,
+)
+from nanosinter.kinetics._evidence import (
+    Evidence,
+    Verdict,
+    centre_motion_evidence,
+    decide_mechanism,
+    densification_evidence,
+    mechanism_evidence,
+    neck_curvature_evidence,
+    ostwald_evidence,
+    volume_evidence,
+)
 from nanosinter.kinetics._fit import (
     ModelFit,
     NeckGrowthFit,
@@ -25,14 +44,34 @@ from nanosinter.kinetics._table import (
 __all__ = [
     "MECHANISMS",
     "MECHANISM_BY_KEY",
+    "B_from_surface_diffusivity",
+    "BeamBudget",
     "DimerTable",
+    "ElementBudget",
+    "Evidence",
+    "KineticsResult",
     "Mechanism",
     "ModelFit",
     "NeckGrowthFit",
+    "SurfaceDiffusivity",
+    "Verdict",
+    "analyze_kinetics",
+    "beam_budget",
+    "centre_motion_evidence",
     "contact_time_s",
+    "decide_mechanism",
+    "densification_evidence",
     "dimer_table_from_columns",
     "fit_dimer_neck_growth",
     "fit_neck_growth",
+    "hops_needed",
+    "mechanism_evidence",
+    "neck_curvature_evidence",
     "neck_ratio",
+    "ostwald_evidence",
     "read_dimer_table",
+    "read_particles_table",
+    "surface_diffusivity",
+    "surface_diffusivity_from_B",
+    "volume_evidence",
 ]

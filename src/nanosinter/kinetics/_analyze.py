@@ -1,0 +1,175 @@
+"""One call from a dimer table to fits, evidence, verdict, D_s and (optionally) beam budget."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nanosinter.errors import AnalysisError, FileFormatError, InputError
+from nanosinter.kinetics._budget import DEFAULT_ELEMENTS, BeamBudget, beam_budget
+from nanosinter.kinetics._diffusivity import (
+    CDS_FORMULA_VOLUME_NM3,
+    DEFAULT_SURFACE_ENERGY_J_PER_M2,
+    ROOM_TEMPERATURE_K,
+    SurfaceDiffusivity,
+    surface_diffusivity,
+)
+from nanosinter.kinetics._evidence import Evidence, Verdict, decide_mechanism, mechanism_evidence
+from nanosinter.kinetics._fit import NeckGrowthFit, fit_dimer_neck_growth
+from nanosinter.kinetics._table import DimerTable, contact_time_s
+
+
+@dataclass(frozen=True)
+class KineticsResult:
+    """Everything :func:`analyze_kinetics` finds for one dimer record.
+
+    Attributes
+    ----------
+    table : DimerTable
+    fit : NeckGrowthFit or None
+        None when the particles never touch (or too few points follow contact).
+    evidence : tuple of Evidence
+    verdict : Verdict
+    diffusivity : SurfaceDiffusivity or None
+        Effective D_s from the surface-diffusion law (None without a fit).
+    budget : BeamBudget or None
+        Only when a dose rate was given and D_s exists.
+    notes : tuple of str
+    """
+
+    table: DimerTable
+    fit: NeckGrowthFit | None
+    evidence: tuple[Evidence, ...]
+    verdict: Verdict
+    diffusivity: SurfaceDiffusivity | None
+    budget: BeamBudget | None
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (pass it through :func:`nanosinter._json.dumps`)."""
+        return {
+            "source": self.table.source,
+            "n_rows": len(self.table),
+            "contact_time_s": contact_time_s(self.table),
+            "verdict": self.verdict.as_dict(),
+            "fit": None if self.fit is None else self.fit.as_dict(),
+            "surface_diffusivity": None if self.diffusivity is None
+            else self.diffusivity.as_dict(),
+            "evidence": [e.as_dict() for e in self.evidence],
+            "beam_budget": None if self.budget is None else self.budget.as_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def analyze_kinetics(
+    table: DimerTable,
+    *,
+    particles: Mapping[str, np.ndarray] | None = None,
+    contact_time_s: float | None = None,
+    time_offset_s: float = 0.0,
+    criterion: str = "bic",
+    n_boot: int = 500,
+    confidence: float = 0.95,
+    rng: np.random.Generator | int | None = 0,
+    temperature_K: float = ROOM_TEMPERATURE_K,
+    surface_energy_J_per_m2: float = DEFAULT_SURFACE_ENERGY_J_PER_M2,
+    atomic_volume_nm3: float = CDS_FORMULA_VOLUME_NM3,
+    dose_rate_e_per_A2_s: float | None = None,
+    beam_energy_keV: float = 300.0,
+    elements: Sequence[str] = DEFAULT_ELEMENTS,
+    hop_threshold_eV: Mapping[str, float] | None = None,
+    surface_binding_dataset: str = "tang2023",
+) -> KineticsResult:
+    """Fit the neck growth, gather the mechanism evidence, decide, and estimate D_s.
+
+    Parameters
+    ----------
+    table : DimerTable
+        From :func:`read_dimer_table`.
+    particles : mapping, optional, keyword-only
+        Per-particle tracks (:func:`read_particles_table`) for the centre-motion row.
+    contact_time_s, time_offset_s : keyword-only
+        Time zero of the neck growth (see :func:`fit_dimer_neck_growth`).
+    criterion, n_boot, confidence, rng : keyword-only
+        Model choice and bootstrap options (see :func:`fit_neck_growth`); ``rng`` defaults to
+        the seed 0 so that a report is reproducible.
+    temperature_K, surface_energy_J_per_m2, atomic_volume_nm3 : keyword-only
+        Inputs of the Kuczynski D_s (see :func:`surface_diffusivity_from_B`).
+    dose_rate_e_per_A2_s : float, optional, keyword-only
+        Electron flux; when given, the beam budget is computed over the neck-growth time.
+    beam_energy_keV, elements, hop_threshold_eV, surface_binding_dataset : keyword-only
+        Passed to :func:`beam_budget`.
+
+    Returns
+    -------
+    KineticsResult
+    """
+    gen = np.random.default_rng(rng)
+    notes: list[str] = []
+    fit = None
+    if table.has_contact:
+        try:
+            fit = fit_dimer_neck_growth(
+                table, contact_time_s=contact_time_s, time_offset_s=time_offset_s,
+                criterion=criterion, n_boot=n_boot, confidence=confidence, rng=gen,
+            )
+        except AnalysisError as exc:
+            notes.append(f"no neck-growth fit: {exc}")
+    else:
+        notes.append("the particles never touch: no neck-growth fit")
+    a = None if fit is None else fit.particle_radius_nm
+    evidence = mechanism_evidence(table, particles=particles, particle_radius_nm=a, rng=gen)
+    verdict = decide_mechanism(evidence, fit)
+    diff = None
+    budget = None
+    if fit is not None:
+        diff = surface_diffusivity(
+            fit, temperature_K=temperature_K, surface_energy_J_per_m2=surface_energy_J_per_m2,
+            atomic_volume_nm3=atomic_volume_nm3,
+        )
+        if verdict.mechanism != "surface_diffusion":
+            notes.append("D_s assumes surface diffusion; the verdict is "
+                         f"{verdict.label}, so read D_s as a bound, not a measurement")
+        if dose_rate_e_per_A2_s is not None:
+            budget = beam_budget(
+                D_s_nm2_per_s=diff.D_s_nm2_per_s,
+                D_s_interval_nm2_per_s=diff.interval_nm2_per_s,
+                exposure_s=float(fit.time_s.max()),
+                dose_rate_e_per_A2_s=dose_rate_e_per_A2_s, beam_energy_keV=beam_energy_keV,
+                elements=elements, hop_threshold_eV=hop_threshold_eV,
+                surface_binding_dataset=surface_binding_dataset,
+            )
+    return KineticsResult(table, fit, evidence, verdict, diff, budget, tuple(notes))
+
+
+def read_particles_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read a per-particle track table (``particles.csv`` of the analysis).
+
+    Needs ``time_s, track_id, centroid_x_nm, centroid_y_nm``; other columns (``frame``,
+    ``equivalent_diameter_nm`` ...) are kept as they are.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing or unreadable.
+    InputError
+        If a needed column is missing.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"particle table {p} does not exist")
+    try:
+        df = pd.read_csv(p)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise FileFormatError(f"particle table {p} is not a readable CSV: {exc}") from None
+    need = ("time_s", "track_id", "centroid_x_nm", "centroid_y_nm")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(f"particle table {p} lacks column(s) {', '.join(missing)}")
+    return {str(c): df[c].to_numpy() for c in df.columns}

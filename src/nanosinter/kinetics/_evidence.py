@@ -1,0 +1,631 @@
+"""Mechanism evidence from a dimer record, and the verdict that weighs it.
+
+Each test asks one question a microscopist would ask of the movie; each answer is an
+:class:`Evidence` row with a number, its interval and which mechanisms it favours. The verdict
+combines the neck-growth law weights with these rows.
+
+References
+----------
+.. [1] R. M. German, "Sintering: From Empirical Observations to Scientific Principles" (2014),
+   ch. 7 (neck laws; densifying vs non-densifying transport). doi:10.1016/C2012-0-00717-X
+.. [2] F. A. Nichols and W. W. Mullins, J. Appl. Phys. 36, 1826 (1965) (apparent n of surface
+   diffusion 5.5-6.5 at 0.05 <= x/a <= 0.3). doi:10.1063/1.1714360
+.. [3] R. L. Coble, "Initial sintering of alumina and hematite", J. Am. Ceram. Soc. 41, 55
+   (1958) (two-sphere geometry: neck curvature radius rho = x^2/2a without centre approach,
+   x^2/4a with it; shrinkage dL/L0 = (x/a)^2/4). doi:10.1111/j.1151-2916.1958.tb13519.x
+.. [4] I. M. Lifshitz and V. V. Slyozov, J. Phys. Chem. Solids 19, 35 (1961);
+   C. Wagner, Z. Elektrochem. 65, 581 (1961) (r^3 ~ t diffusion-limited, r^2 ~ t
+   interface-limited ripening). doi:10.1016/0022-3697(61)90054-3
+.. [5] H. Qian, M. P. Sheetz and E. L. Elson, "Single particle tracking", Biophys. J. 60, 910
+   (1991) (MSD against lag: linear for diffusion, flat for localisation noise).
+   doi:10.1016/S0006-3495(91)82125-7
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nanosinter.kinetics._fit import NeckGrowthFit
+from nanosinter.kinetics._laws import MECHANISM_BY_KEY, MECHANISMS
+from nanosinter.kinetics._table import DimerTable
+
+#: t-statistic a trend must exceed to count as real (about 3 sigma)
+SIGNIFICANCE_T = 3.0
+#: relative volume change above which the run is not volume-conserving
+VOLUME_TOLERANCE = 0.05
+#: relative shrinkage of one particle (in volume) that counts as ripening
+OSTWALD_MIN_VOLUME_LOSS = 0.10
+
+DENSIFYING = tuple(m.key for m in MECHANISMS if m.densifying)
+NON_DENSIFYING = tuple(m.key for m in MECHANISMS if not m.densifying)
+OSTWALD = "ostwald_ripening"
+MIGRATION = "migration_coalescence"
+UNDETERMINED = "undetermined"
+LABELS = {m.key: m.label for m in MECHANISMS} | {
+    OSTWALD: "Ostwald ripening",
+    MIGRATION: "migration–coalescence",
+    UNDETERMINED: "undetermined",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One row of the mechanism evidence table.
+
+    Attributes
+    ----------
+    key : str
+        ``centre_motion``, ``ostwald``, ``densification``, ``volume`` or ``neck_curvature``.
+    question : str
+        What the row tests, in words.
+    value : float
+        The headline number (see *unit*); NaN when not available.
+    interval : (float, float)
+        Its approximate 95 % interval.
+    unit : str
+    finding : str
+        One-line answer.
+    outcome : str
+        Machine-readable answer (e.g. ``"moving"``, ``"still"``, ``"densifying"``,
+        ``"non-densifying"``, ``"inconclusive"``, ``"not available"``).
+    supports : tuple of str
+        Mechanism keys this row favours (empty when it favours none).
+    details : dict
+        Supporting numbers.
+    """
+
+    key: str
+    question: str
+    value: float
+    interval: tuple[float, float]
+    unit: str
+    finding: str
+    outcome: str
+    supports: tuple[str, ...] = ()
+    details: dict = field(default_factory=dict)
+
+    @property
+    def available(self) -> bool:
+        return self.outcome != "not available"
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key, "question": self.question, "value": self.value,
+            "interval": list(self.interval), "unit": self.unit, "finding": self.finding,
+            "outcome": self.outcome, "supports": list(self.supports),
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The mechanism the evidence points to.
+
+    Attributes
+    ----------
+    mechanism : str
+        A key of :data:`MECHANISMS`, ``"ostwald_ripening"``, ``"migration_coalescence"`` or
+        ``"undetermined"``.
+    label : str
+        Its name in words.
+    confidence : float
+        Probability of the chosen mechanism among the candidates after weighing the evidence
+        (0-1). For ``"undetermined"`` the probability of the leading candidate.
+    level : str
+        ``"high"`` (>= 0.9), ``"moderate"`` (>= 0.7), ``"low"`` or ``"none"`` (undetermined).
+    probabilities : dict of str to float
+        The weight of each neck-growth mechanism after the evidence (empty without a neck).
+    reasons : tuple of str
+        The steps that led to the verdict, in order.
+    """
+
+    mechanism: str
+    label: str
+    confidence: float
+    level: str
+    probabilities: dict[str, float]
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "mechanism": self.mechanism, "label": self.label, "confidence": self.confidence,
+            "level": self.level, "probabilities": dict(self.probabilities),
+            "reasons": list(self.reasons),
+        }
+
+
+def _na(key: str, question: str, why: str) -> Evidence:
+    nan = float("nan")
+    return Evidence(key, question, nan, (nan, nan), "", why, "not available")
+
+
+def _linfit(t: np.ndarray, y: np.ndarray, err: np.ndarray | None = None):
+    """Least-squares line: slope, intercept, standard error of the slope, residual scatter."""
+    ok = np.isfinite(t) & np.isfinite(y)
+    t, y = t[ok], y[ok]
+    n = t.size
+    if n < 3:
+        return float("nan"), float("nan"), float("nan"), float("nan"), n
+    tm = t.mean()
+    sxx = float(np.sum((t - tm) ** 2))
+    slope = float(np.sum((t - tm) * (y - y.mean())) / sxx)
+    icpt = float(y.mean() - slope * tm)
+    resid = y - icpt - slope * t
+    scatter = float(np.sqrt(np.sum(resid**2) / max(n - 2, 1)))
+    if err is not None:
+        e = err[ok]
+        e = e[np.isfinite(e)]
+        if e.size:
+            scatter = max(scatter, float(np.median(e)))
+    se = scatter / math.sqrt(sxx) if sxx > 0 else float("inf")
+    return slope, icpt, se, scatter, n
+
+
+def _pre_contact(table: DimerTable) -> np.ndarray:
+    """Frames before the first contact (all frames when there is none)."""
+    idx = np.flatnonzero(table.contact)
+    pre = np.ones(len(table), dtype=bool)
+    if idx.size:
+        pre[idx[0]:] = False
+    return pre
+
+
+def centre_motion_evidence(
+    table: DimerTable, *, particles: Mapping[str, np.ndarray] | None = None
+) -> Evidence:
+    """Did the particles translate towards each other before contact?
+
+    Migration–coalescence needs the centres to move (a drift, or a random walk whose mean
+    squared displacement grows with lag); sintering across a fixed gap closes the gap by
+    surface growth while the centre distance stays put. The test fits a line to the centre
+    distance before contact (approach = -slope x duration, interval +-2 SE) and computes the
+    MSD of the centre distance at lags 1 and ~n/4 frames.
+
+    Parameters
+    ----------
+    table : DimerTable
+        Needs ``center_distance_nm`` before contact (at least 4 frames).
+    particles : mapping, optional, keyword-only
+        Per-particle tracks (``particles.csv`` columns ``time_s, track_id, centroid_x_nm,
+        centroid_y_nm``). When given, the 2-D relative displacement of the two longest tracks
+        before contact is added to the details (relative motion cancels stage drift).
+
+    Returns
+    -------
+    Evidence
+        value = approach of the centres before contact (nm, > 0 when they came closer).
+        ``outcome`` is ``"moving"`` when the approach exceeds 3 SE and half the initial gap
+        (or 0.5 nm when no gap is recorded), or the MSD grows >= 4x from lag 1 to lag n/4 with
+        an RMS displacement > 0.5 nm; ``"still"`` otherwise.
+
+    References
+    ----------
+    .. [1] H. Qian et al., Biophys. J. 60, 910 (1991). doi:10.1016/S0006-3495(91)82125-7
+    """
+    q = "Did the centres move towards each other before contact (migration)?"
+    d = table.get("center_distance_nm")
+    if d is None:
+        return _na("centre_motion", q, "no center_distance_nm column")
+    pre = _pre_contact(table) & np.isfinite(d)
+    if pre.sum() < 4:
+        return _na("centre_motion", q, f"only {int(pre.sum())} frames before contact")
+    t, dd = table.time_s[pre], d[pre]
+    err = table.error("center_distance_nm")
+    slope, _, se, scatter, n = _linfit(t, dd, None if err is None else err[pre])
+    span = float(t[-1] - t[0])
+    approach = -slope * span
+    approach_se = se * span
+    gap = table.get("gap_nm")
+    gap0 = float(np.nanmedian(gap[pre][:3])) if gap is not None and np.isfinite(gap[pre]).any() \
+        else float("nan")
+    threshold = 0.5 * gap0 if np.isfinite(gap0) and gap0 > 0 else 0.5
+    lag_max = max(2, n // 4)
+    msd1 = float(np.mean(np.diff(dd) ** 2))
+    msdL = float(np.mean((dd[lag_max:] - dd[:-lag_max]) ** 2))
+    ratio = msdL / msd1 if msd1 > 0 else float("inf")
+    drifting = approach > SIGNIFICANCE_T * approach_se and approach > threshold
+    wandering = ratio >= 4.0 and math.sqrt(msdL) > 0.5
+    details = {
+        "frames_before_contact": int(n), "duration_s": span, "approach_se_nm": approach_se,
+        "initial_gap_nm": gap0, "scatter_nm": scatter, "msd_lag1_nm2": msd1,
+        f"msd_lag{lag_max}_nm2": msdL, "msd_ratio": ratio,
+    }
+    if particles is not None:
+        details |= _track_motion(particles, t_end_s=float(t[-1]))
+    if drifting or wandering:
+        how = "drifted" if drifting else "wandered (MSD grows with lag)"
+        finding = (f"centres {how}: approach {approach:.2f} ± {2 * approach_se:.2f} nm before "
+                   f"contact (gap {gap0:.2f} nm)")
+        return Evidence("centre_motion", q, approach, (approach - 2 * approach_se,
+                        approach + 2 * approach_se), "nm", finding, "moving", (MIGRATION,),
+                        details)
+    finding = (f"centres still: approach {approach:.2f} ± {2 * approach_se:.2f} nm over "
+               f"{span:.0f} s, MSD ratio {ratio:.1f}; the gap closed by surface growth")
+    return Evidence("centre_motion", q, approach, (approach - 2 * approach_se,
+                    approach + 2 * approach_se), "nm", finding, "still", (), details)
+
+
+def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float) -> dict:
+    need = ("time_s", "track_id", "centroid_x_nm", "centroid_y_nm")
+    if any(k not in particles for k in need):
+        return {"tracks": "particles table lacks " + ", ".join(k for k in need
+                                                               if k not in particles)}
+    t = np.asarray(particles["time_s"], float)
+    tid = np.asarray(particles["track_id"])
+    x = np.asarray(particles["centroid_x_nm"], float)
+    y = np.asarray(particles["centroid_y_nm"], float)
+    keep = t <= t_end_s
+    ids, counts = np.unique(tid[keep], return_counts=True)
+    if ids.size < 2:
+        return {"tracks": "fewer than two tracks before contact"}
+    a_id, b_id = ids[np.argsort(counts)[-2:]]
+    ta, tb = t[keep & (tid == a_id)], t[keep & (tid == b_id)]
+    common = np.intersect1d(ta, tb)
+    if common.size < 4:
+        return {"tracks": "the two longest tracks share fewer than 4 frames"}
+
+    def at(i, arr):
+        m = keep & (tid == i)
+        order = np.argsort(t[m])
+        return np.interp(common, t[m][order], arr[m][order])
+
+    rel = np.stack([at(a_id, x) - at(b_id, x), at(a_id, y) - at(b_id, y)], axis=1)
+    disp = rel - rel[0]
+    lag = max(1, common.size // 4)
+    msd = float(np.mean(np.sum((rel[lag:] - rel[:-lag]) ** 2, axis=1)))
+    dt = float(np.median(np.diff(common))) * lag
+    return {
+        "tracks_used": [str(a_id), str(b_id)],
+        "relative_displacement_max_nm": float(np.max(np.linalg.norm(disp, axis=1))),
+        # 2-D relative motion: MSD = 4 D_rel t, D_rel = D_a + D_b
+        "relative_diffusivity_nm2_per_s": msd / (4 * dt) if dt > 0 else float("nan"),
+    }
+
+
+def ostwald_evidence(table: DimerTable) -> Evidence:
+    """Did one particle shrink while the two were apart (Ostwald ripening)?
+
+    Uses the frames before contact (all frames when there is none). Ripening shows as the
+    smaller particle losing volume while the larger does not (if both shrink, it is
+    sublimation); the LSW law r^3 - r0^3 = K t (diffusion-limited) is fitted to the shrinking
+    particle and compared with r^2 ~ t (interface-limited).
+
+    Returns
+    -------
+    Evidence
+        value = fractional volume lost by the smaller particle over the non-contact frames;
+        ``outcome`` ``"ripening"`` when that loss exceeds 10 % and 3 SE while the larger one
+        does not shrink significantly; ``"both shrink"``, or ``"no ripening"``.
+
+    References
+    ----------
+    .. [1] I. M. Lifshitz, V. V. Slyozov, J. Phys. Chem. Solids 19, 35 (1961).
+       doi:10.1016/0022-3697(61)90054-3
+    """
+    q = "Did one particle shrink while they were apart (Ostwald ripening)?"
+    pre = _pre_contact(table)
+    r1, r2 = table.r1_nm[pre], table.r2_nm[pre]
+    t = table.time_s[pre]
+    ok = np.isfinite(r1) & np.isfinite(r2)
+    if ok.sum() < 4:
+        return _na("ostwald", q, f"only {int(ok.sum())} frames with both radii before contact")
+    t, r1, r2 = t[ok], r1[ok], r2[ok]
+    head = slice(0, max(2, t.size // 5))
+    small, large = (r1, r2) if np.median(r1[head]) <= np.median(r2[head]) else (r2, r1)
+    span = float(t[-1] - t[0])
+    v0 = float(np.median(small[head]) ** 3)
+    s_small, _, se_small, _, _ = _linfit(t, small**3)
+    s_large, _, se_large, _, _ = _linfit(t, large**3)
+    loss = -s_small * span / v0
+    loss_se = se_small * span / v0
+    large_shrinks = s_large < -SIGNIFICANCE_T * se_large
+    sig = loss > SIGNIFICANCE_T * loss_se and loss > OSTWALD_MIN_VOLUME_LOSS
+    # LSW exponent: compare straight-line fits of r^3 and r^2 of the shrinking particle
+    _, _, _, sc3, _ = _linfit(t, small**3 / v0)
+    _, _, _, sc2, _ = _linfit(t, small**2 / v0 ** (2 / 3))
+    details = {
+        "frames": int(t.size), "duration_s": span,
+        "lsw_K_nm3_per_s": -s_small, "lsw_K_se_nm3_per_s": se_small,
+        "larger_volume_slope_nm3_per_s": s_large,
+        "r3_linear_scatter": sc3, "r2_linear_scatter": sc2,
+        "better_law": "r^3 ~ t (diffusion-limited)" if sc3 <= sc2 else
+                      "r^2 ~ t (interface-limited)",
+    }
+    iv = (loss - 2 * loss_se, loss + 2 * loss_se)
+    if sig and not large_shrinks:
+        finding = (f"the smaller particle lost {100 * loss:.0f} ± {200 * loss_se:.0f} % of its "
+                   f"volume without contact; LSW K = {-s_small:.3g} nm³/s")
+        return Evidence("ostwald", q, loss, iv, "fraction", finding, "ripening", (OSTWALD,),
+                        details)
+    if sig and large_shrinks:
+        finding = "both particles shrank without contact: sublimation, not ripening"
+        return Evidence("ostwald", q, loss, iv, "fraction", finding, "both shrink", (), details)
+    finding = (f"no ripening: smaller particle volume change {-100 * loss:+.1f} ± "
+               f"{200 * loss_se:.1f} % before contact")
+    return Evidence("ostwald", q, loss, iv, "fraction", finding, "no ripening", (), details)
+
+
+def densification_evidence(table: DimerTable, *, particle_radius_nm: float | None = None
+                           ) -> Evidence:
+    """Did the centres approach after contact (densifying transport)?
+
+    Viscous flow, volume and grain-boundary diffusion take mass from the contact plane: in the
+    two-sphere geometry each centre moves in by h = x^2/4a, so the centre distance falls by
+    u = x^2/2a as the neck grows. Surface diffusion and evaporation–condensation leave the
+    centre distance unchanged. The test regresses the centre distance on u,
+    L = L0 - beta u, and reads beta: 1 for densifying, 0 for non-densifying transport.
+
+    Returns
+    -------
+    Evidence
+        value = beta with a +-2 SE interval; ``outcome`` ``"densifying"`` when the interval
+        lies above 0.5, ``"non-densifying"`` when it lies below 0.5, ``"inconclusive"``
+        otherwise. ``details`` also gives the relative approach dL/L0 over the run.
+
+    References
+    ----------
+    .. [1] R. L. Coble, J. Am. Ceram. Soc. 41, 55 (1958).
+       doi:10.1111/j.1151-2916.1958.tb13519.x
+    """
+    q = "Did the centres approach after contact (densifying)?"
+    d = table.get("center_distance_nm")
+    if d is None:
+        return _na("densification", q, "no center_distance_nm column")
+    x = table.neck_radius_nm
+    post = table.contact & np.isfinite(d) & np.isfinite(x)
+    if post.sum() < 4:
+        return _na("densification", q, f"only {int(post.sum())} frames after contact")
+    a = particle_radius_nm or float(np.nanmedian(0.5 * (table.r1_nm + table.r2_nm)))
+    u = x[post] ** 2 / (2 * a)
+    dd = d[post]
+    err = table.error("center_distance_nm")
+    slope, _, se, _, _ = _linfit(u, dd, None if err is None else err[post])
+    beta, beta_se = -slope, se
+    k = max(2, dd.size // 5)
+    l0 = float(np.mean(dd[:k]))
+    shrink = (l0 - float(np.mean(dd[-k:]))) / l0
+    lo, hi = beta - 2 * beta_se, beta + 2 * beta_se
+    expected = float(np.mean(u[-k:]) - np.mean(u[:k])) / l0
+    details = {"frames": int(post.sum()), "initial_distance_nm": l0, "relative_approach": shrink,
+               "expected_relative_approach_if_densifying": expected,
+               "final_x_over_a": float(np.mean(x[post][-k:]) / a)}
+    if not np.isfinite(beta) or float(np.ptp(u)) <= 0:
+        return Evidence("densification", q, float("nan"), (lo, hi), "beta",
+                        "the neck did not change enough to test", "inconclusive", (), details)
+    if lo > 0.5:
+        outcome, supports = "densifying", DENSIFYING
+        finding = (f"centres approached as the neck grew: beta = {beta:.2f} ± {2 * beta_se:.2f}"
+                   f" (1 = densifying), dL/L0 = {100 * shrink:.2f} %")
+    elif hi < 0.5:
+        outcome, supports = "non-densifying", NON_DENSIFYING
+        finding = (f"centre distance unchanged: beta = {beta:.2f} ± {2 * beta_se:.2f} "
+                   f"(0 = non-densifying), dL/L0 = {100 * shrink:+.2f} % vs "
+                   f"{100 * expected:.2f} % if densifying")
+    else:
+        outcome, supports = "inconclusive", ()
+        finding = (f"centre motion cannot tell: beta = {beta:.2f} ± {2 * beta_se:.2f} "
+                   f"(0 non-densifying, 1 densifying)")
+    return Evidence("densification", q, beta, (lo, hi), "beta", finding, outcome, supports,
+                    details)
+
+
+def volume_evidence(table: DimerTable) -> Evidence:
+    """Was the total volume conserved over the run?
+
+    Uses ``volume_nm3`` when present; otherwise spheres 4/3 pi (r1^3 + r2^3) on frames before
+    contact only (after contact the overlapping lobes and the neck make the sphere sum wrong).
+    A net loss means material leaves (sublimation, sputtering); sintering by any of the
+    classical mechanisms conserves volume.
+
+    Returns
+    -------
+    Evidence
+        value = relative volume change over the run from a straight-line fit;
+        ``outcome`` ``"conserved"``, ``"loss"``, ``"gain"`` or ``"inconclusive"``
+        (tolerance 5 %).
+    """
+    q = "Was the total volume conserved?"
+    v = table.get("volume_nm3")
+    src = "volume_nm3"
+    sel = np.ones(len(table), dtype=bool)
+    if v is None or not np.isfinite(v).any():
+        v = 4 / 3 * np.pi * (table.r1_nm**3 + table.r2_nm**3)
+        sel = _pre_contact(table)
+        src = "spheres from r1, r2 before contact"
+    sel = sel & np.isfinite(v)
+    if sel.sum() < 4:
+        return _na("volume", q, f"only {int(sel.sum())} frames with a volume ({src})")
+    t, vv = table.time_s[sel], v[sel]
+    err = table.error("volume_nm3") if src == "volume_nm3" else None
+    slope, icpt, se, _, _ = _linfit(t, vv, None if err is None else err[sel])
+    span = float(t[-1] - t[0])
+    v0 = icpt + slope * t[0]
+    ch, ch_se = slope * span / v0, se * span / v0
+    lo, hi = ch - 2 * ch_se, ch + 2 * ch_se
+    if -VOLUME_TOLERANCE <= lo and hi <= VOLUME_TOLERANCE:
+        outcome = "conserved"
+    elif hi < -VOLUME_TOLERANCE:
+        outcome = "loss"
+    elif lo > VOLUME_TOLERANCE:
+        outcome = "gain"
+    else:
+        outcome = "inconclusive"
+    finding = f"volume change {100 * ch:+.1f} ± {200 * ch_se:.1f} % over {span:.0f} s ({outcome})"
+    return Evidence("volume", q, ch, (lo, hi), "fraction", finding, outcome, (),
+                    {"source": src, "initial_volume_nm3": v0, "duration_s": span})
+
+
+def neck_curvature_evidence(
+    table: DimerTable, *, particle_radius_nm: float | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> Evidence:
+    """Does the neck curvature radius follow rho = x^2/2a or x^2/4a?
+
+    In the two-sphere model the neck profile radius is rho ~ x^2/2a when the centres stay put
+    (surface diffusion, evaporation–condensation) and ~ x^2/4a when they approach. The ratio
+    q = rho a / x^2 (0.5 vs 0.25) is summarised by its median with a bootstrap interval; the
+    row favours the side whose value is nearer on a log scale when the interval excludes the
+    geometric midpoint (0.354). Approximate: the relations hold for x/a << 1.
+
+    Returns
+    -------
+    Evidence
+        value = median of rho a / x^2 after contact.
+
+    References
+    ----------
+    .. [1] R. L. Coble, J. Am. Ceram. Soc. 41, 55 (1958).
+       doi:10.1111/j.1151-2916.1958.tb13519.x
+    """
+    q = "Neck curvature: rho ≈ x²/2a (non-densifying) or x²/4a (densifying)?"
+    rho = table.get("neck_curvature_radius_nm")
+    if rho is None:
+        return _na("neck_curvature", q, "no neck_curvature_radius_nm column")
+    a = particle_radius_nm or float(np.nanmedian(0.5 * (table.r1_nm + table.r2_nm)))
+    x = table.neck_radius_nm
+    ok = table.contact & np.isfinite(rho) & np.isfinite(x) & (x > 0) & (rho > 0)
+    if ok.sum() < 4:
+        return _na("neck_curvature", q, f"only {int(ok.sum())} frames with x and rho")
+    ratio = rho[ok] * a / x[ok] ** 2
+    g = np.random.default_rng(rng)
+    boots = np.median(ratio[g.integers(0, ratio.size, (400, ratio.size))], axis=1)
+    med = float(np.median(ratio))
+    lo, hi = (float(v) for v in np.percentile(boots, [2.5, 97.5]))
+    mid = math.sqrt(0.5 * 0.25)
+    if lo > mid:
+        outcome, supports = "non-densifying", NON_DENSIFYING
+    elif hi < mid:
+        outcome, supports = "densifying", DENSIFYING
+    else:
+        outcome, supports = "inconclusive", ()
+    finding = f"rho·a/x² = {med:.2f} [{lo:.2f}, {hi:.2f}] (0.5 non-densifying, 0.25 densifying)"
+    return Evidence("neck_curvature", q, med, (lo, hi), "rho a / x^2", finding, outcome,
+                    supports, {"frames": int(ok.sum())})
+
+
+def mechanism_evidence(
+    table: DimerTable, *, particles: Mapping[str, np.ndarray] | None = None,
+    particle_radius_nm: float | None = None, rng: np.random.Generator | int | None = None,
+) -> tuple[Evidence, ...]:
+    """All evidence rows for one dimer record (see the individual functions)."""
+    return (
+        centre_motion_evidence(table, particles=particles),
+        ostwald_evidence(table),
+        densification_evidence(table, particle_radius_nm=particle_radius_nm),
+        volume_evidence(table),
+        neck_curvature_evidence(table, particle_radius_nm=particle_radius_nm, rng=rng),
+    )
+
+
+#: likelihood of the observation for a mechanism the observation argues against. The centre
+#: distance is a direct test (surface transport cannot move centres: 0.05; a densifying
+#: mechanism can be too slow to show: 0.1); the rho relation is approximate (0.5).
+_AGAINST = {
+    "densification": {"densifying": 0.05, "non-densifying": 0.1},
+    "neck_curvature": {"densifying": 0.5, "non-densifying": 0.5},
+}
+
+
+def decide_mechanism(
+    evidence: tuple[Evidence, ...], fit: NeckGrowthFit | None, *, min_confidence: float = 0.5
+) -> Verdict:
+    """Weigh the evidence and the neck-growth fit into one verdict.
+
+    Rules, in order:
+
+    1. Ripening (one particle shrinks without contact, the other does not) -> Ostwald ripening.
+    2. Centres translated before contact -> migration–coalescence.
+    3. No contact, or no neck growth detected (the constant model wins or the free exponent is
+       consistent with zero) -> undetermined.
+    4. Otherwise the five neck-growth mechanisms are weighed: the law weights of the fit
+       (surface diffusion takes the larger of its own and the grain-boundary weight, because
+       Nichols & Mullins show surface-diffusion necks give an apparent n of 5.5-6.5 at
+       0.05 <= x/a <= 0.3), multiplied by the likelihood of the densification and
+       neck-curvature rows (factors in ``_AGAINST``) and normalised. The leading mechanism is
+       the verdict when its probability reaches *min_confidence*; otherwise undetermined.
+
+    Parameters
+    ----------
+    evidence : tuple of Evidence
+        From :func:`mechanism_evidence`.
+    fit : NeckGrowthFit or None
+        Neck-growth fit (None when the particles never touched).
+    min_confidence : float, keyword-only
+        Probability below which the verdict is "undetermined".
+
+    Returns
+    -------
+    Verdict
+
+    References
+    ----------
+    .. [1] F. A. Nichols and W. W. Mullins, J. Appl. Phys. 36, 1826 (1965).
+       doi:10.1063/1.1714360
+    """
+    ev = {e.key: e for e in evidence}
+    reasons: list[str] = []
+
+    def level(p: float) -> str:
+        return "high" if p >= 0.9 else "moderate" if p >= 0.7 else "low"
+
+    ost = ev.get("ostwald")
+    if ost is not None and ost.outcome == "ripening":
+        p = _confidence_from_t(ost.value, 0.5 * (ost.interval[1] - ost.interval[0]) / 2)
+        reasons.append(ost.finding)
+        return Verdict(OSTWALD, LABELS[OSTWALD], p, level(p), {}, tuple(reasons))
+    mov = ev.get("centre_motion")
+    if mov is not None and mov.outcome == "moving" and fit is not None:
+        p = _confidence_from_t(mov.value, 0.5 * (mov.interval[1] - mov.interval[0]) / 2)
+        reasons.append(mov.finding)
+        reasons.append(f"after contact the neck grew (best law: {LABELS[fit.best_law]})")
+        return Verdict(MIGRATION, LABELS[MIGRATION], p, level(p), {}, tuple(reasons))
+    if fit is None:
+        reasons.append("the particles never touched and neither ripening nor sintering shows")
+        if mov is not None and mov.outcome == "moving":
+            reasons.append(mov.finding + " (but no contact yet)")
+        return Verdict(UNDETERMINED, LABELS[UNDETERMINED], 0.0, "none", {}, tuple(reasons))
+    if not fit.growth_detected:
+        lo, hi = fit.model("power_law").intervals.get("exponent", (float("nan"),) * 2)
+        reasons.append(f"no neck growth detected (best model {fit.best}; 1/n interval "
+                       f"[{lo:.3g}, {hi:.3g}])")
+        return Verdict(UNDETERMINED, LABELS[UNDETERMINED], 0.0, "none", {}, tuple(reasons))
+    w = dict(fit.law_weights)
+    law = {k: w[k] for k in w}
+    law["surface_diffusion"] = max(w["surface_diffusion"], w["grain_boundary_diffusion"])
+    n_free = fit.model("power_law").params["n"]
+    reasons.append(f"neck grows; free exponent n = {n_free:.2f}; law weights "
+                   + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in w.items()))
+    score = dict(law)
+    for key, factors in _AGAINST.items():
+        e = ev.get(key)
+        if e is None or e.outcome not in factors:
+            continue
+        against = NON_DENSIFYING if e.outcome == "densifying" else DENSIFYING
+        for k in against:
+            score[k] *= factors[e.outcome]
+        reasons.append(e.finding)
+    total = sum(score.values())
+    probs = {k: float(v / total) if total > 0 else 0.0 for k, v in score.items()}
+    best = max(probs, key=probs.__getitem__)
+    p = float(probs[best])
+    vol = ev.get("volume")
+    if vol is not None and vol.outcome == "loss":
+        reasons.append(vol.finding + ": material leaves the dimer (sublimation or sputtering)")
+    if p < min_confidence:
+        reasons.append(f"leading candidate {LABELS[best]} has only p = {p:.2f}")
+        return Verdict(UNDETERMINED, LABELS[UNDETERMINED], p, "none", probs, tuple(reasons))
+    reasons.append(f"{LABELS[best]}: p = {p:.2f} (law n = {MECHANISM_BY_KEY[best].n})")
+    return Verdict(best, LABELS[best], p, level(p), probs, tuple(reasons))
+
+
+def _confidence_from_t(value: float, se: float) -> float:
+    """Map a signal-to-noise ratio to a probability-like confidence (1 - two-sided p)."""
+    if not np.isfinite(se) or se <= 0:
+        return 0.99
+    from scipy.stats import norm
+
+    return float(min(0.999, 1 - 2 * norm.sf(abs(value) / se)))
