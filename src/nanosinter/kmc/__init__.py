@@ -1,0 +1,1 @@
+"""Atomistic kinetic Monte Carlo of nanocrystal sintering under the electron beam."""
