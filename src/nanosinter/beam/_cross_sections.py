@@ -62,17 +62,41 @@ def _sigma_barn(beta2: np.ndarray, z: np.ndarray, x: np.ndarray, model: str) -> 
     return np.where(x > 1.0, prefactor * bracket, 0.0)
 
 
+def mf_validity_message(Z: Any, model: str = "mckinley-feshbach") -> str | None:
+    """The text of the validity warning for these atomic numbers, or None if none applies.
+
+    Parameters
+    ----------
+    Z : array_like
+        Atomic numbers.
+    model : str
+        Cross-section model; only ``"mckinley-feshbach"`` has the Z < 28 restriction.
+
+    Returns
+    -------
+    str or None
+        One line naming the offending Z values.
+
+    References
+    ----------
+    .. [1] R. F. Egerton, P. Li, M. Malac, Micron 35, 399 (2004).
+       doi:10.1016/j.micron.2004.02.003
+    """
+    z = np.asarray(Z, dtype=float)
+    if model != "mckinley-feshbach" or not np.any(z >= MF_VALIDITY_MAX_Z):
+        return None
+    heavy = sorted({int(v) for v in np.ravel(z) if v >= MF_VALIDITY_MAX_Z})
+    return (
+        f"McKinley-Feshbach cross section used for Z = {', '.join(map(str, heavy))} "
+        f"(valid for Z < {MF_VALIDITY_MAX_Z}, Egerton et al. 2004); it misestimates the Mott "
+        "cross section of heavy atoms, treat those cross sections as approximate"
+    )
+
+
 def _warn_mf(z: np.ndarray, model: str, warn: bool) -> None:
-    if warn and model == "mckinley-feshbach" and np.any(z >= MF_VALIDITY_MAX_Z):
-        heavy = sorted({int(v) for v in np.ravel(z) if v >= MF_VALIDITY_MAX_Z})
-        warnings.warn(
-            CrossSectionValidityWarning(
-                f"McKinley-Feshbach cross section used for Z = {', '.join(map(str, heavy))} "
-                f"(valid for Z < {MF_VALIDITY_MAX_Z}, Egerton et al. 2004); it underestimates "
-                "the Mott cross section of heavy atoms"
-            ),
-            stacklevel=3,
-        )
+    msg = mf_validity_message(z, model) if warn else None
+    if msg:
+        warnings.warn(CrossSectionValidityWarning(msg), stacklevel=3)
 
 
 def displacement_cross_section_barn(
