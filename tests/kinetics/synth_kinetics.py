@@ -37,10 +37,10 @@ def dimer_record(*, key="surface_diffusion", n_pre=15, n_post=40, dt_s=10.0, noi
     mech = MECHANISM_BY_KEY[key]
     n = n_pre + n_post
     t = dt_s * np.arange(n, dtype=float)
-    t_c = t[n_pre] - 0.5 * dt_s
+    t_c = t[n_pre] - 0.5 * dt_s if n_post else t[-1] + dt_s
     tg = np.clip(t - t_c, 0, None)
     d = 2 * A_NM
-    B = x_over_a_end**mech.n * d**mech.m / tg[-1]
+    B = x_over_a_end**mech.n * d**mech.m / max(tg[-1], dt_s)
     x = np.where(t > t_c, A_NM * neck_ratio(tg, B=B, n=mech.n, m=mech.m,
                                             particle_diameter_nm=d), np.nan)
     contact = (t > t_c).astype(float)
