@@ -1,0 +1,53 @@
+"""Synthetic bright-field in-situ TEM movies from KMC snapshots, with ground truth.
+
+- :func:`render_movie` -- a simulation folder to ``MOVIE`` + ``MOVIE.truth.csv`` /
+  ``MOVIE.truth.npz`` (noise-free, drift-free outlines and dimer geometry per frame).
+- :class:`FrameRenderer` / :class:`RenderSettings` -- one frame at a time, for tests and demos.
+- :func:`splat_atoms`, :class:`Grid` -- projection of atoms along the beam.
+- :func:`contrast_mean_free_path_nm`, :func:`inelastic_mean_free_path_nm`,
+  :func:`effective_atomic_number`, :func:`atom_cross_sections_nm2` -- mass-thickness contrast.
+- :func:`random_walk_drift` -- stage drift.
+"""
+
+from nanosinter.imaging._contrast import (
+    atom_cross_sections_nm2,
+    contrast_mean_free_path_nm,
+    effective_atomic_number,
+    inelastic_mean_free_path_nm,
+)
+from nanosinter.imaging._movie import (
+    TRUTH_EXTRA_COLUMNS,
+    frame_schedule,
+    measure_truth,
+    read_truth_masks,
+    render_movie,
+    truth_paths,
+)
+from nanosinter.imaging._project import Grid, splat_atoms
+from nanosinter.imaging._render import (
+    FrameRenderer,
+    RenderedFrame,
+    RenderSettings,
+    SupportTexture,
+    random_walk_drift,
+)
+
+__all__ = [
+    "TRUTH_EXTRA_COLUMNS",
+    "FrameRenderer",
+    "Grid",
+    "RenderSettings",
+    "RenderedFrame",
+    "SupportTexture",
+    "atom_cross_sections_nm2",
+    "contrast_mean_free_path_nm",
+    "effective_atomic_number",
+    "frame_schedule",
+    "inelastic_mean_free_path_nm",
+    "measure_truth",
+    "random_walk_drift",
+    "read_truth_masks",
+    "render_movie",
+    "splat_atoms",
+    "truth_paths",
+]
