@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("beam", "nanosinter.cli.beam", "knock-on energy transfer, thresholds, cross sections, rates"),
     ("demo", "nanosinter.cli.demo", "run the whole study on the tang2023 dimer and write a report"),
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
+    ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),
 ]
 
 
