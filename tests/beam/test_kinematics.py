@@ -114,6 +114,9 @@ def test_mf_warns_for_heavy_atoms_and_can_be_silenced():
         lambda: displacement_cross_section_barn(100.0, 6, 12.0, 10.0, model="mott"),
         lambda: max_energy_transfer_eV("abc", 12.0),
         lambda: max_energy_transfer_eV(np.nan, 12.0),
+        lambda: max_energy_transfer_eV([100.0, 200.0], [12.0, 13.0, 14.0]),
+        lambda: threshold_angle_deg(300.0, [12.0, 13.0], [1.0, 2.0, 3.0]),
+        lambda: sputter_cross_section_barn(300.0, [6, 7], 12.0, [1.0, 2.0, 3.0]),
     ],
 )
 def test_bad_input_raises_input_error(call):

