@@ -34,6 +34,7 @@ from nanosinter.kinetics._fit import (
     fit_neck_growth,
 )
 from nanosinter.kinetics._laws import MECHANISM_BY_KEY, MECHANISMS, Mechanism, neck_ratio
+from nanosinter.kinetics._plots import plot_dimer_curves, plot_neck_growth, save_figure
 from nanosinter.kinetics._table import (
     DimerTable,
     contact_time_s,
@@ -69,8 +70,11 @@ __all__ = [
     "neck_curvature_evidence",
     "neck_ratio",
     "ostwald_evidence",
+    "plot_dimer_curves",
+    "plot_neck_growth",
     "read_dimer_table",
     "read_particles_table",
+    "save_figure",
     "surface_diffusivity",
     "surface_diffusivity_from_B",
     "volume_evidence",

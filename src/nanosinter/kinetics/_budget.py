@@ -257,12 +257,9 @@ def _norm(mapping: Mapping[str, float]) -> dict[str, float]:
 
 
 def _binding(symbol: str, dataset: str) -> float:
-    from nanosinter import materials
+    from nanosinter.materials import surface_binding_energy_eV
 
-    fn = getattr(materials, "surface_binding_energy_eV", None)
-    if fn is None:  # pragma: no cover - the materials table not yet exported
-        from nanosinter.materials._energies import surface_binding_energy_eV as fn
-    return float(fn(symbol, dataset))
+    return float(surface_binding_energy_eV(symbol, dataset))
 
 
 def _break_even(e0: float, el, sigma_needed_barn: float, quiet: bool) -> float:

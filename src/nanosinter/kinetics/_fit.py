@@ -474,7 +474,7 @@ def _fit_two_stage(s, y, w, start=None):
     r_end = float(np.exp(y[np.argmax(t)]))
     starts = [start] if start is not None else [
         (0.5 * r_end, math.log(tau0), 0.5 * r_end / tmax)
-        for tau0 in (3 * tmin, math.sqrt(tmin * tmax), tmax / 3)
+        for tau0 in np.geomspace(tmin, tmax, 6)
     ]
     best = None
     lo = [0.0, math.log(tmin / 100), 0.0]
