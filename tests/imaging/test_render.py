@@ -238,12 +238,13 @@ def test_rendered_movie_round_trips_identically(dimer_simdir, tmp_path):
         np.testing.assert_allclose(back.frame_times_s, src.frame_times_s)
 
 
-def test_snapshot_far_outside_gives_empty_truth(tmp_path):
+def test_view_without_particles_gives_empty_truth(tmp_path):
     pos, species = two_spheres(2.0, 1.0)
     sim = write_simdir(tmp_path / "s", [(0.0, pos, species)])
-    settings = RenderSettings(fov_nm=(3.0, 3.0))  # centred on the gap: no atoms in the view?
-    paths = render_movie(sim, tmp_path / "m.hspy", settings=settings)
+    # a 0.6 nm field of view centred in the 1 nm gap holds no atom
+    paths = render_movie(sim, tmp_path / "m.hspy", settings=RenderSettings(fov_nm=(0.6, 0.6)))
     with open(paths["truth_csv"], encoding="utf-8") as fh:
         row = next(csv.DictReader(fh))
-    # the 1 nm gap lies in the middle; both particles are cut by the border but still present
-    assert row["frame"] == "0"
+    assert row["r1_nm"] == "" and row["contact"] == "" and row["gap_nm"] == ""
+    assert int(row["n_atoms"]) == len(pos)
+    assert not read_truth_masks(paths["movie"]).any()
