@@ -281,22 +281,24 @@ class FrameRenderer:
             mean_free_path_nm=s.mean_free_path_nm,
         )
 
-    def _maps(
+    def _tau(
         self, positions_nm: np.ndarray, sigma_atom: np.ndarray, shift: tuple[float, float]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Smoothed scattering depth tau, thickness (nm) and raw column projection."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed scattering depth tau per pixel and the raw (unsmoothed) column projection."""
         s = self.settings
-        area = s.pixel_size_nm**2
-        raw_sigma = splat_atoms(positions_nm, self.grid, weights=sigma_atom, shift_nm=shift)
-        counts = splat_atoms(positions_nm, self.grid, shift_nm=shift)
+        raw = splat_atoms(positions_nm, self.grid, weights=sigma_atom, shift_nm=shift)
+        fill = s.fill_sigma_nm / s.pixel_size_nm
+        smooth = ndi.gaussian_filter(raw, fill, mode="constant") if fill > 0 else raw
+        return smooth / s.pixel_size_nm**2, raw
+
+    def thickness_nm(self, positions_nm: np.ndarray) -> np.ndarray:
+        """Drift-free projected thickness: atoms per pixel x atom volume / pixel area."""
+        s = self.settings
+        counts = splat_atoms(positions_nm, self.grid)
         fill = s.fill_sigma_nm / s.pixel_size_nm
         if fill > 0:
-            tau = ndi.gaussian_filter(raw_sigma, fill, mode="constant") / area
-            thick = ndi.gaussian_filter(counts, fill, mode="constant") * (s.atom_volume_nm3 / area)
-        else:
-            tau = raw_sigma / area
-            thick = counts * (s.atom_volume_nm3 / area)
-        return tau, thick, raw_sigma
+            counts = ndi.gaussian_filter(counts, fill, mode="constant")
+        return counts * (s.atom_volume_nm3 / s.pixel_size_nm**2)
 
     def outline_mask(
         self, positions_nm: np.ndarray, *, shift_nm: tuple[float, float] = (0.0, 0.0)
@@ -312,10 +314,15 @@ class FrameRenderer:
             return occupied
         px = s.pixel_size_nm
         close = s.outline_closing_nm
-        grown = ndi.distance_transform_edt(~occupied) * px <= close
+        # work in the bounding box of the atoms (plus the closing radius): EDT is the cost
+        box = _bbox(occupied, int(np.ceil(close / px)) + 2)
+        occ = occupied[box]
+        grown = ndi.distance_transform_edt(~occ) * px <= close
         # erode back by less than the closing radius: net growth of outline_growth_nm
-        mask = ndi.distance_transform_edt(grown) * px > max(close - s.outline_growth_nm, 0.0)
-        return ndi.binary_fill_holes(mask)
+        sub = ndi.distance_transform_edt(grown) * px > max(close - s.outline_growth_nm, 0.0)
+        mask = np.zeros_like(occupied)
+        mask[box] = ndi.binary_fill_holes(sub)
+        return mask
 
     def render(
         self,
@@ -344,11 +351,8 @@ class FrameRenderer:
         s = self.settings
         drift = (float(drift_nm[0]), float(drift_nm[1]))
         sigma_atom = self.species_cross_sections(np.asarray(Z))
-        tau_p, thick_d, raw = self._maps(positions_nm, sigma_atom, drift)
-        if drift == (0.0, 0.0):
-            thick_0 = thick_d
-        else:
-            thick_0 = self._maps(positions_nm, sigma_atom, (0.0, 0.0))[1]
+        tau_p, raw = self._tau(positions_nm, sigma_atom, drift)
+        thick_0 = self.thickness_nm(positions_nm)
         truth_mask = self.outline_mask(positions_nm)
         if drift == (0.0, 0.0):
             mask_d = truth_mask
@@ -388,11 +392,29 @@ def _rim_thickness_nm(
     A shell between radii R and R + d seen along the beam at distance s (0 < s < d) outside
     the particle edge has chord ``2 sqrt((R+d)^2 - (R+s)^2) ~ 2 sqrt(2 R (d - s))``.
     """
-    dist = ndi.distance_transform_edt(~mask) * pixel_size_nm
     out = np.zeros(mask.shape)
+    box = _bbox(mask, int(np.ceil(rim_nm / pixel_size_nm)) + 2)
+    dist = ndi.distance_transform_edt(~mask[box]) * pixel_size_nm
+    sub = np.zeros(dist.shape)
     shell = (dist > 0) & (dist < rim_nm)
-    out[shell] = 2.0 * np.sqrt(2.0 * radius_nm * (rim_nm - dist[shell]))
+    sub[shell] = 2.0 * np.sqrt(2.0 * radius_nm * (rim_nm - dist[shell]))
+    out[box] = sub
     return out
+
+
+def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    """Slices of the bounding box of ``mask`` grown by ``pad`` pixels (clipped to the array).
+
+    Distances measured inside the box equal those in the full array for every pixel within
+    ``pad`` of the mask, which is all the callers use.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    ny, nx = mask.shape
+    return (
+        slice(max(rows[0] - pad, 0), min(rows[-1] + pad + 1, ny)),
+        slice(max(cols[0] - pad, 0), min(cols[-1] + pad + 1, nx)),
+    )
 
 
 def _fringe_signal(raw: np.ndarray, mask: np.ndarray, pixel_size_nm: float) -> np.ndarray:
