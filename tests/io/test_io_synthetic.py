@@ -224,3 +224,21 @@ def test_info_cli_bad_file_exit_2(tmp_path, capsys):
     assert main(["info", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.dm4" in err
+
+
+def test_video_round_trip_through_ffmpeg(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio.v2 as iio2
+
+    # smooth frames survive lossy H.264 well enough to identify them
+    xx = np.mgrid[0:64, 0:64][1]
+    frames = [((np.sin(xx / 6.0 + k) + 1) * 100 + 20).astype(np.uint8) for k in range(6)]
+    path = tmp_path / "clip.mp4"
+    with iio2.get_writer(path, format="FFMPEG", fps=5, macro_block_size=16) as w:
+        for f in frames:
+            w.append_data(np.repeat(f[..., None], 3, axis=-1))
+    with pytest.warns(MissingCalibrationWarning, match="pixel size"):
+        m = read_movie(path)
+    assert m.shape == (6, 64, 64)
+    assert m.frame_interval_s == pytest.approx(0.2)
+    assert np.abs(m.frames[3].astype(float) - frames[3]).mean() < 5.0

@@ -10,6 +10,7 @@ and video files (through imageio) are assembled here because rsciio reads single
 from __future__ import annotations
 
 import contextlib
+import gc
 import glob as _glob
 import importlib
 import logging
@@ -441,10 +442,14 @@ def _read_video(path: Path) -> Movie:
     import imageio.v2 as iio2
 
     try:
-        reader = iio2.get_reader(path, format="FFMPEG")
-        fps = float(reader.get_meta_data().get("fps", 0.0))
-        frames = np.stack([_to_grey(np.asarray(f), path) for f in reader])
-        reader.close()
+        # imageio-ffmpeg leaves the pipes of its probe subprocess to the garbage collector;
+        # keep that ResourceWarning inside this third-party call.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            with iio2.get_reader(path, format="FFMPEG") as reader:
+                fps = float(reader.get_meta_data().get("fps", 0.0))
+                frames = np.stack([_to_grey(np.asarray(f), path) for f in reader])
+            gc.collect()
     except Exception as exc:
         raise FileFormatError(f"{path}: cannot be read as a video (corrupt?): {exc}") from None
     times = np.arange(frames.shape[0]) / fps if fps > 0 else None
