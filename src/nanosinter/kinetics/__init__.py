@@ -32,6 +32,7 @@ from nanosinter.kinetics._fit import (
     NeckGrowthFit,
     fit_dimer_neck_growth,
     fit_neck_growth,
+    initial_stage_end_s,
 )
 from nanosinter.kinetics._laws import MECHANISM_BY_KEY, MECHANISMS, Mechanism, neck_ratio
 from nanosinter.kinetics._plots import plot_dimer_curves, plot_neck_growth, save_figure
@@ -66,6 +67,7 @@ __all__ = [
     "fit_dimer_neck_growth",
     "fit_neck_growth",
     "hops_needed",
+    "initial_stage_end_s",
     "mechanism_evidence",
     "neck_curvature_evidence",
     "neck_ratio",

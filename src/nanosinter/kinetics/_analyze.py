@@ -19,7 +19,7 @@ from nanosinter.kinetics._diffusivity import (
     surface_diffusivity,
 )
 from nanosinter.kinetics._evidence import Evidence, Verdict, decide_mechanism, mechanism_evidence
-from nanosinter.kinetics._fit import NeckGrowthFit, fit_dimer_neck_growth
+from nanosinter.kinetics._fit import DEFAULT_MAX_X_OVER_A, NeckGrowthFit, fit_dimer_neck_growth
 from nanosinter.kinetics._table import DimerTable, contact_time_s
 
 
@@ -71,6 +71,7 @@ def analyze_kinetics(
     particles: Mapping[str, np.ndarray] | None = None,
     contact_time_s: float | None = None,
     time_offset_s: float = 0.0,
+    max_x_over_a: float | None = DEFAULT_MAX_X_OVER_A,
     criterion: str = "bic",
     n_boot: int = 500,
     confidence: float = 0.95,
@@ -92,8 +93,9 @@ def analyze_kinetics(
         From :func:`read_dimer_table`.
     particles : mapping, optional, keyword-only
         Per-particle tracks (:func:`read_particles_table`) for the centre-motion row.
-    contact_time_s, time_offset_s : keyword-only
-        Time zero of the neck growth (see :func:`fit_dimer_neck_growth`).
+    contact_time_s, time_offset_s, max_x_over_a : keyword-only
+        Time zero of the neck growth and end of the initial stage (see
+        :func:`fit_dimer_neck_growth`).
     criterion, n_boot, confidence, rng : keyword-only
         Model choice and bootstrap options (see :func:`fit_neck_growth`); ``rng`` defaults to
         the seed 0 so that a report is reproducible.
@@ -115,14 +117,17 @@ def analyze_kinetics(
         try:
             fit = fit_dimer_neck_growth(
                 table, contact_time_s=contact_time_s, time_offset_s=time_offset_s,
-                criterion=criterion, n_boot=n_boot, confidence=confidence, rng=gen,
+                max_x_over_a=max_x_over_a, criterion=criterion, n_boot=n_boot,
+                confidence=confidence, rng=gen,
             )
         except AnalysisError as exc:
             notes.append(f"no neck-growth fit: {exc}")
     else:
         notes.append("the particles never touch: no neck-growth fit")
     a = None if fit is None else fit.particle_radius_nm
-    evidence = mechanism_evidence(table, particles=particles, particle_radius_nm=a, rng=gen)
+    until = None if fit is None else fit.initial_stage_end_s
+    evidence = mechanism_evidence(table, particles=particles, particle_radius_nm=a,
+                                  until_s=until, rng=gen)
     verdict = decide_mechanism(evidence, fit)
     diff = None
     budget = None

@@ -356,8 +356,8 @@ def ostwald_evidence(table: DimerTable) -> Evidence:
     return Evidence("ostwald", q, loss, iv, "fraction", finding, "no ripening", (), details)
 
 
-def densification_evidence(table: DimerTable, *, particle_radius_nm: float | None = None
-                           ) -> Evidence:
+def densification_evidence(table: DimerTable, *, particle_radius_nm: float | None = None,
+                           until_s: float | None = None) -> Evidence:
     """Did the centres approach after contact (densifying transport)?
 
     Viscous flow, volume and grain-boundary diffusion take mass from the contact plane: in the
@@ -365,6 +365,10 @@ def densification_evidence(table: DimerTable, *, particle_radius_nm: float | Non
     u = x^2/2a as the neck grows. Surface diffusion and evaporation–condensation leave the
     centre distance unchanged. The test regresses the centre distance on u,
     L = L0 - beta u, and reads beta: 1 for densifying, 0 for non-densifying transport.
+
+    Only frames up to *until_s* (the end of the initial stage, see
+    :func:`initial_stage_end_s`) are used: later, two coalescing particles approach whatever
+    the mechanism.
 
     Returns
     -------
@@ -383,9 +387,10 @@ def densification_evidence(table: DimerTable, *, particle_radius_nm: float | Non
     if d is None:
         return _na("densification", q, "no center_distance_nm column")
     x = table.neck_radius_nm
-    post = table.contact & np.isfinite(d) & np.isfinite(x)
+    post = table.contact & np.isfinite(d) & np.isfinite(x) & _until(table, until_s)
     if post.sum() < 4:
-        return _na("densification", q, f"only {int(post.sum())} frames after contact")
+        return _na("densification", q,
+                   f"only {int(post.sum())} initial-stage frames after contact")
     a = particle_radius_nm or float(np.nanmedian(0.5 * (table.r1_nm + table.r2_nm)))
     u = x[post] ** 2 / (2 * a)
     dd = d[post]
@@ -468,7 +473,7 @@ def volume_evidence(table: DimerTable) -> Evidence:
 
 def neck_curvature_evidence(
     table: DimerTable, *, particle_radius_nm: float | None = None,
-    rng: np.random.Generator | int | None = None,
+    until_s: float | None = None, rng: np.random.Generator | int | None = None,
 ) -> Evidence:
     """Does the neck curvature radius follow rho = x^2/2a or x^2/4a?
 
@@ -476,7 +481,8 @@ def neck_curvature_evidence(
     (surface diffusion, evaporation–condensation) and ~ x^2/4a when they approach. The ratio
     q = rho a / x^2 (0.5 vs 0.25) is summarised by its median with a bootstrap interval; the
     row favours the side whose value is nearer on a log scale when the interval excludes the
-    geometric midpoint (0.354). Approximate: the relations hold for x/a << 1.
+    geometric midpoint (0.354). Approximate: the relations hold for x/a << 1, so only frames
+    up to *until_s* (the end of the initial stage) are used.
 
     Returns
     -------
@@ -494,7 +500,8 @@ def neck_curvature_evidence(
         return _na("neck_curvature", q, "no neck_curvature_radius_nm column")
     a = particle_radius_nm or float(np.nanmedian(0.5 * (table.r1_nm + table.r2_nm)))
     x = table.neck_radius_nm
-    ok = table.contact & np.isfinite(rho) & np.isfinite(x) & (x > 0) & (rho > 0)
+    ok = (table.contact & np.isfinite(rho) & np.isfinite(x) & (x > 0) & (rho > 0)
+          & _until(table, until_s))
     if ok.sum() < 4:
         return _na("neck_curvature", q, f"only {int(ok.sum())} frames with x and rho")
     ratio = rho[ok] * a / x[ok] ** 2
@@ -516,16 +523,27 @@ def neck_curvature_evidence(
 
 def mechanism_evidence(
     table: DimerTable, *, particles: Mapping[str, np.ndarray] | None = None,
-    particle_radius_nm: float | None = None, rng: np.random.Generator | int | None = None,
+    particle_radius_nm: float | None = None, until_s: float | None = None,
+    rng: np.random.Generator | int | None = None,
 ) -> tuple[Evidence, ...]:
-    """All evidence rows for one dimer record (see the individual functions)."""
+    """All evidence rows for one dimer record (see the individual functions).
+
+    *until_s* is the end of the initial stage for the rows that read the neck geometry.
+    """
     return (
         centre_motion_evidence(table, particles=particles),
         ostwald_evidence(table),
-        densification_evidence(table, particle_radius_nm=particle_radius_nm),
+        densification_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s),
         volume_evidence(table),
-        neck_curvature_evidence(table, particle_radius_nm=particle_radius_nm, rng=rng),
+        neck_curvature_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s,
+                                rng=rng),
     )
+
+
+def _until(table: DimerTable, until_s: float | None) -> np.ndarray:
+    if until_s is None or not np.isfinite(until_s):
+        return np.ones(len(table), dtype=bool)
+    return table.time_s <= until_s
 
 
 #: likelihood of the observation for a mechanism the observation argues against. The centre
@@ -548,8 +566,10 @@ def decide_mechanism(
     2. Centres translated before contact -> migration–coalescence.
     3. No contact, or no neck growth detected (the constant model wins or the free exponent is
        consistent with zero) -> undetermined.
-    4. Otherwise the five neck-growth mechanisms are weighed: the law weights of the fit
-       (surface diffusion takes the larger of its own and the grain-boundary weight, because
+    4. Otherwise the five neck-growth mechanisms are weighed: the bootstrap support of each
+       law (the fraction of resamples, with time zero drawn across the contact interval, in
+       which it fits best; the point-estimate law weights when there is no bootstrap)
+       -- surface diffusion takes the larger of its own and the grain-boundary value, because
        Nichols & Mullins show surface-diffusion necks give an apparent n of 5.5-6.5 at
        0.05 <= x/a <= 0.3), multiplied by the likelihood of the densification and
        neck-curvature rows (factors in ``_AGAINST``) and normalised. The leading mechanism is
@@ -591,7 +611,8 @@ def decide_mechanism(
         reasons.append(f"after contact the neck grew (best law: {LABELS[fit.best_law]})")
         return Verdict(MIGRATION, LABELS[MIGRATION], p, level(p), {}, tuple(reasons))
     if fit is None:
-        reasons.append("the particles never touched and neither ripening nor sintering shows")
+        reasons.append("no neck-growth fit (no contact, or no initial-stage frames after it) "
+                       "and no ripening")
         if mov is not None and mov.outcome == "moving":
             reasons.append(mov.finding + " (but no contact yet)")
         return Verdict(UNDETERMINED, LABELS[UNDETERMINED], 0.0, "none", {}, tuple(reasons))
@@ -600,12 +621,17 @@ def decide_mechanism(
         reasons.append(f"no neck growth detected (best model {fit.best}; 1/n interval "
                        f"[{lo:.3g}, {hi:.3g}])")
         return Verdict(UNDETERMINED, LABELS[UNDETERMINED], 0.0, "none", {}, tuple(reasons))
-    w = dict(fit.law_weights)
-    law = {k: w[k] for k in w}
+    support = dict(fit.law_support)
+    use_support = all(np.isfinite(v) for v in support.values())
+    w = support if use_support else dict(fit.law_weights)
+    law = dict(w)
     law["surface_diffusion"] = max(w["surface_diffusion"], w["grain_boundary_diffusion"])
     n_free = fit.model("power_law").params["n"]
-    reasons.append(f"neck grows; free exponent n = {n_free:.2f}; law weights "
-                   + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in w.items()))
+    n_lo, n_hi = fit.model("power_law").intervals.get("n", (float("nan"),) * 2)
+    reasons.append(
+        f"neck grows; free exponent n = {n_free:.2f} [{n_lo:.2f}, {n_hi:.2f}]; law "
+        + ("bootstrap support " if use_support else "weights ")
+        + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in w.items()))
     score = dict(law)
     for key, factors in _AGAINST.items():
         e = ev.get(key)

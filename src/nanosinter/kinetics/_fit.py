@@ -26,6 +26,8 @@ from nanosinter.kinetics._laws import MECHANISMS, neck_ratio
 from nanosinter.kinetics._table import DimerTable, contact_time_s
 
 _CRITERIA = ("bic", "aic")
+#: default end of the initial stage (x/a); see :func:`fit_dimer_neck_growth`
+DEFAULT_MAX_X_OVER_A = 0.5
 #: smallest relative error used for a weight, so one point cannot dominate the fit
 _MIN_REL_ERR = 1e-3
 
@@ -111,7 +113,12 @@ class NeckGrowthFit:
         Key of the model with the lowest criterion.
     law_weights : dict of str to float
         Weights of the five classical laws among themselves (equal parameter counts, so AIC and
-        BIC weights coincide): how strongly the data prefer each exponent pair.
+        BIC weights coincide): how strongly the data prefer each exponent pair, at the given
+        time zero.
+    law_support : dict of str to float
+        Fraction of bootstrap resamples (with time zero drawn across its uncertainty, when
+        one is given) in which each law fits best: the law preference with the sampling and
+        time-zero uncertainty included. NaN without bootstrap.
     bootstrap_support : dict of str to float
         Fraction of bootstrap resamples in which each model had the lowest criterion.
     growth_detected : bool
@@ -123,6 +130,9 @@ class NeckGrowthFit:
         a used for x/a (nm).
     contact_time_s : float
         Time zero of the growth, in the record's clock (NaN when arrays were passed directly).
+    initial_stage_end_s : float
+        Last time (record clock) of the initial stage used by the fit (NaN when arrays were
+        passed directly).
     confidence : float
         Level of the bootstrap intervals.
     n_boot : int
@@ -133,6 +143,7 @@ class NeckGrowthFit:
     criterion: str
     best: str
     law_weights: dict[str, float]
+    law_support: dict[str, float]
     bootstrap_support: dict[str, float]
     growth_detected: bool
     time_s: np.ndarray
@@ -140,6 +151,7 @@ class NeckGrowthFit:
     weights: np.ndarray
     particle_radius_nm: float
     contact_time_s: float = float("nan")
+    initial_stage_end_s: float = float("nan")
     confidence: float = 0.95
     n_boot: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -163,10 +175,12 @@ class NeckGrowthFit:
             "best": self.best,
             "best_law": self.best_law,
             "law_weights": dict(self.law_weights),
+            "law_support": dict(self.law_support),
             "bootstrap_support": dict(self.bootstrap_support),
             "growth_detected": self.growth_detected,
             "particle_radius_nm": self.particle_radius_nm,
             "contact_time_s": self.contact_time_s,
+            "initial_stage_end_s": self.initial_stage_end_s,
             "n_points": int(self.time_s.size),
             "time_range_s": [float(self.time_s.min()), float(self.time_s.max())],
             "x_over_a_range": [float(self.x_over_a.min()), float(self.x_over_a.max())],
@@ -187,6 +201,7 @@ def fit_neck_growth(
     n_boot: int = 500,
     confidence: float = 0.95,
     two_stage: bool = True,
+    time_zero_range_s: tuple[float, float] | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> NeckGrowthFit:
     """Fit every neck-growth model to x/a against time since contact.
@@ -212,6 +227,12 @@ def fit_neck_growth(
     two_stage : bool, keyword-only
         Also fit the three-parameter fast-then-linear model (slower: it is a non-linear fit,
         bootstrapped with at most 200 resamples).
+    time_zero_range_s : (float, float), optional, keyword-only
+        How far the true time zero may lie from the one used, (earliest, latest) shift in s
+        (earliest <= 0 <= latest). Each bootstrap resample then draws its time zero uniformly
+        in that range, so the intervals and :attr:`NeckGrowthFit.law_support` include the
+        uncertainty of the contact time -- which dominates the exponent when the first frames
+        after contact are few.
     rng : numpy.random.Generator or int, optional, keyword-only
         Source of the bootstrap resamples (an int is a seed).
 
@@ -267,7 +288,16 @@ def fit_neck_growth(
 
     models = _fit_all(s, y, w, d_nm, two_stage=two_stage)
     idx = gen.integers(0, s.size, size=(n_boot, s.size)) if n_boot else None
-    intervals, support_by = _bootstrap(s, y, w, d_nm, idx, confidence, two_stage, models)
+    shifts = None
+    if time_zero_range_s is not None and n_boot:
+        lo_sh, hi_sh = (float(v) for v in time_zero_range_s)
+        if not (np.isfinite(lo_sh) and np.isfinite(hi_sh) and lo_sh <= 0 <= hi_sh):
+            raise InputError(f"time_zero_range_s must be (earliest <= 0, latest >= 0), got "
+                             f"{time_zero_range_s!r}")
+        hi_sh = min(hi_sh, 0.99 * float(t.min()))  # keep every time after time zero
+        shifts = gen.uniform(lo_sh, hi_sh, size=n_boot)
+    intervals, support_by, law_support = _bootstrap(
+        t, y, w, d_nm, idx, shifts, confidence, two_stage, models)
     support = support_by[criterion]
     models = _with_weights(models, intervals)
     crit = {m.key: getattr(m, criterion) for m in models}
@@ -295,6 +325,7 @@ def fit_neck_growth(
         criterion=criterion,
         best=best,
         law_weights=law_weights,
+        law_support=law_support,
         bootstrap_support=support,
         growth_detected=growth,
         time_s=t,
@@ -313,13 +344,17 @@ def fit_dimer_neck_growth(
     contact_time_s: float | None = None,
     time_offset_s: float = 0.0,
     particle_radius_nm: float | None = None,
+    max_x_over_a: float | None = DEFAULT_MAX_X_OVER_A,
     **options,
 ) -> NeckGrowthFit:
     """Fit the neck-growth models to a dimer table.
 
     Time zero of the growth is the contact time: by default the midpoint between the last frame
     without contact and the first with contact (:func:`contact_time_s`), moved by
-    *time_offset_s*; growth time is ``time_s - (t_contact + time_offset_s)``. The particle
+    *time_offset_s*; growth time is ``time_s - (t_contact + time_offset_s)``. When the contact
+    time is estimated, the bootstrap draws time zero across that frame interval
+    (``time_zero_range_s`` of :func:`fit_neck_growth`), so the intervals carry its
+    uncertainty. The particle
     radius a is the median of (r1 + r2)/2 over the frames before contact (the particles as they
     were before sintering changed them), or over all frames when the record starts in contact.
 
@@ -332,6 +367,13 @@ def fit_dimer_neck_growth(
         Shift added to the contact time (s), e.g. to test how sensitive n is to time zero.
     particle_radius_nm : float, optional, keyword-only
         Overrides the radius a taken from the table.
+    max_x_over_a : float or None, keyword-only
+        End of the initial stage: the fit uses the frames after contact up to the first time
+        the running median (5 frames) of x/a exceeds this value. The classical laws and the
+        two-sphere geometry are initial-stage results -- German (2014) ends that stage near
+        x/a = 0.3 and Nichols & Mullins find the apparent exponent of surface diffusion rising
+        beyond it -- and past x/a ~ 0.5 two particles coalesce (the centres approach for every
+        mechanism). Default 0.5, so that short records keep enough points; None uses all.
     **options
         Passed to :func:`fit_neck_growth` (``criterion``, ``n_boot``, ``rng`` ...).
 
@@ -348,6 +390,12 @@ def fit_dimer_neck_growth(
     if not np.isfinite(t0):
         raise AnalysisError(f"{table.source}: the particles never touch; no neck to fit")
     t0 += float(check_finite_scalar("time_offset_s", time_offset_s))
+    window = None
+    first = int(np.flatnonzero(table.contact)[0])
+    if contact_time_s is None and first > 0 and "time_zero_range_s" not in options:
+        # contact happened between the last frame apart and the first frame in contact
+        window = (min(float(table.time_s[first - 1]) - t0, 0.0),
+                  max(float(table.time_s[first]) - t0, 0.0))
     if particle_radius_nm is None:
         mean_r = 0.5 * (table.r1_nm + table.r2_nm)
         pre = ~table.contact & np.isfinite(mean_r)
@@ -355,7 +403,19 @@ def fit_dimer_neck_growth(
         if pool.size == 0:
             raise AnalysisError(f"{table.source}: r1_nm and r2_nm are empty; cannot scale x by a")
         particle_radius_nm = float(np.median(pool))
-    sel = table.contact
+    sel = table.contact.copy()
+    t_end = float(table.time_s[sel][-1]) if sel.any() else float("nan")
+    if max_x_over_a is not None:
+        lim = float(check_positive("max_x_over_a", max_x_over_a))
+        t_end = initial_stage_end_s(table, particle_radius_nm=particle_radius_nm,
+                                    max_x_over_a=lim)
+        sel &= table.time_s <= t_end
+    if sel.sum() < 5:
+        raise AnalysisError(
+            f"{table.source}: only {int(sel.sum())} frames of initial-stage neck growth "
+            f"(x/a <= {max_x_over_a}) after contact; sample the first moments after contact "
+            "more finely, or raise max_x_over_a"
+        )
     fit = fit_neck_growth(
         table.time_s[sel] - t0,
         table.neck_radius_nm[sel],
@@ -363,9 +423,45 @@ def fit_dimer_neck_growth(
         neck_radius_err_nm=(
             None if table.error("neck_radius_nm") is None else table.error("neck_radius_nm")[sel]
         ),
+        **({"time_zero_range_s": window} if window is not None else {}),
         **options,
     )
-    return _replace(fit, contact_time_s=t0)
+    return _replace(fit, contact_time_s=t0, initial_stage_end_s=t_end)
+
+
+def initial_stage_end_s(
+    table: DimerTable, *, particle_radius_nm: float, max_x_over_a: float = 0.5
+) -> float:
+    """Last time of the initial stage: before the 5-frame running median of x/a passes the limit.
+
+    Parameters
+    ----------
+    table : DimerTable
+    particle_radius_nm : float, keyword-only
+        a (nm).
+    max_x_over_a : float, keyword-only
+        Limit of x/a.
+
+    Returns
+    -------
+    float
+        Time in the record's clock (s); the last contact time when the limit is never passed,
+        NaN without contact.
+    """
+    from scipy.ndimage import median_filter
+
+    idx = np.flatnonzero(table.contact)
+    if idx.size == 0:
+        return float("nan")
+    r = table.neck_radius_nm[idx] / particle_radius_nm
+    r = np.where(np.isfinite(r), r, 0.0)
+    smooth = median_filter(r, size=5, mode="nearest")
+    over = np.flatnonzero(smooth > max_x_over_a)
+    if over.size == 0:
+        return float(table.time_s[idx[-1]])
+    if over[0] == 0:
+        return float(table.time_s[idx[0]]) - 1.0  # before the first contact frame: none
+    return float(table.time_s[idx[over[0] - 1]])
 
 
 contact_time_s_of = contact_time_s
@@ -493,8 +589,8 @@ def _fit_two_stage(s, y, w, start=None):
     return float(A), float(math.exp(ltau)), float(g)
 
 
-def _bootstrap(s, y, w, d_nm, idx, confidence, two_stage, models):
-    """Percentile intervals for each model's parameters, and model-choice support."""
+def _bootstrap(t, y, w, d_nm, idx, shifts, confidence, two_stage, models):
+    """Percentile intervals of each model's parameters, model-choice and law support."""
     keys = [m.key for m in models]
     nan2 = (float("nan"), float("nan"))
     intervals: dict[str, dict[str, tuple[float, float]]] = {k: {} for k in keys}
@@ -502,9 +598,11 @@ def _bootstrap(s, y, w, d_nm, idx, confidence, two_stage, models):
         for m in models:
             intervals[m.key] = {p: nan2 for p in m.params}
         nan_support = {k: float("nan") for k in keys}
-        return intervals, {"bic": nan_support, "aic": dict(nan_support)}
+        return (intervals, {"bic": nan_support, "aic": dict(nan_support)},
+                {k: float("nan") for k in _LAW_KEYS})
     q = (0.5 * (1 - confidence) * 100, (0.5 + 0.5 * confidence) * 100)
-    S, Y, W = s[idx], y[idx], w[idx]
+    T = t[idx] if shifts is None else t[idx] - shifts[:, None]
+    S, Y, W = np.log(T), y[idx], w[idx]
     nb, n = S.shape
     sw = W.sum(axis=1)
     crit_rows = {}
@@ -564,13 +662,16 @@ def _bootstrap(s, y, w, d_nm, idx, confidence, two_stage, models):
         intervals["two_stage"] = {"A": pct(th[:, 0]), "tau_s": pct(th[:, 1]),
                                   "rate_per_s": pct(th[:, 2])}
         crit_rows["two_stage"] = crit(ll, 3)
+    law_mat = np.vstack([crit_rows[k][0] for k in _LAW_KEYS])  # equal k: BIC order = ll order
+    law_win = np.argmin(law_mat, axis=0)
+    law_support = {k: float(np.mean(law_win == i)) for i, k in enumerate(_LAW_KEYS)}
     k_use = [k for k in keys if k in crit_rows]
     support = {}
     for which_name, which in (("bic", 0), ("aic", 1)):
         mat = np.vstack([crit_rows[k][which][:n_nl] for k in k_use])
         win = np.argmin(mat, axis=0)
         support[which_name] = {k: float(np.mean(win == i)) for i, k in enumerate(k_use)}
-    return intervals, support
+    return intervals, support, law_support
 
 
 def _with_weights(models, intervals):
