@@ -25,6 +25,7 @@ from nanosinter.kinetics._evidence import (
     mechanism_evidence,
     neck_curvature_evidence,
     ostwald_evidence,
+    vapour_transport_evidence,
     volume_evidence,
 )
 from nanosinter.kinetics._fit import (
@@ -79,5 +80,6 @@ __all__ = [
     "save_figure",
     "surface_diffusivity",
     "surface_diffusivity_from_B",
+    "vapour_transport_evidence",
     "volume_evidence",
 ]

@@ -18,7 +18,13 @@ from nanosinter.kinetics._diffusivity import (
     SurfaceDiffusivity,
     surface_diffusivity,
 )
-from nanosinter.kinetics._evidence import Evidence, Verdict, decide_mechanism, mechanism_evidence
+from nanosinter.kinetics._evidence import (
+    CDS_SUBLIMATION_ENTHALPY_eV,
+    Evidence,
+    Verdict,
+    decide_mechanism,
+    mechanism_evidence,
+)
 from nanosinter.kinetics._fit import DEFAULT_MAX_X_OVER_A, NeckGrowthFit, fit_dimer_neck_growth
 from nanosinter.kinetics._table import DimerTable, contact_time_s
 
@@ -84,6 +90,7 @@ def analyze_kinetics(
     elements: Sequence[str] = DEFAULT_ELEMENTS,
     hop_threshold_eV: Mapping[str, float] | None = None,
     surface_binding_dataset: str = "tang2023",
+    sublimation_enthalpy_eV: float | None = CDS_SUBLIMATION_ENTHALPY_eV,
 ) -> KineticsResult:
     """Fit the neck growth, gather the mechanism evidence, decide, and estimate D_s.
 
@@ -100,7 +107,11 @@ def analyze_kinetics(
         Model choice and bootstrap options (see :func:`fit_neck_growth`); ``rng`` defaults to
         the seed 0 so that a report is reproducible.
     temperature_K, surface_energy_J_per_m2, atomic_volume_nm3 : keyword-only
-        Inputs of the Kuczynski D_s (see :func:`surface_diffusivity_from_B`).
+        Inputs of the Kuczynski D_s (see :func:`surface_diffusivity_from_B`); the temperature
+        also enters the vapour-transport test unless the table has a ``temperature_K``
+        column.
+    sublimation_enthalpy_eV : float or None, keyword-only
+        For the vapour-transport test (default CdS, Nishimura 1991); None leaves it out.
     dose_rate_e_per_A2_s : float, optional, keyword-only
         Electron flux; when given, the beam budget is computed over the neck-growth time.
     beam_energy_keV, elements, hop_threshold_eV, surface_binding_dataset : keyword-only
@@ -127,7 +138,8 @@ def analyze_kinetics(
     a = None if fit is None else fit.particle_radius_nm
     until = None if fit is None else fit.initial_stage_end_s
     evidence = mechanism_evidence(table, particles=particles, particle_radius_nm=a,
-                                  until_s=until, rng=gen)
+                                  until_s=until, fit=fit, temperature_K=temperature_K,
+                                  sublimation_enthalpy_eV=sublimation_enthalpy_eV, rng=gen)
     verdict = decide_mechanism(evidence, fit)
     diff = None
     budget = None

@@ -24,6 +24,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "gap_nm",
     "volume_nm3",
     "n_atoms",
+    "temperature_K",
 )
 _MEASURED = ("r1_nm", "r2_nm", "neck_radius_nm", *OPTIONAL_COLUMNS)
 
@@ -43,8 +44,8 @@ class DimerTable:
     contact : ndarray of bool, shape (n,)
         True where the two particles are one connected body.
     columns : dict of str to ndarray
-        The optional measured columns present in the file (``neck_curvature_radius_nm``,
-        ``center_distance_nm``, ``gap_nm``, ``volume_nm3``, ``n_atoms``).
+        The optional columns present in the file (``neck_curvature_radius_nm``,
+        ``center_distance_nm``, ``gap_nm``, ``volume_nm3``, ``n_atoms``, ``temperature_K``).
     errors : dict of str to ndarray
         One-sigma uncertainties ``<col>_err`` keyed by the column name they belong to.
     source : str
