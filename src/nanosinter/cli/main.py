@@ -18,6 +18,7 @@ from collections.abc import Sequence
 COMMANDS: list[tuple[str, str, str]] = [
     ("beam", "nanosinter.cli.beam", "knock-on energy transfer, thresholds, cross sections, rates"),
     ("demo", "nanosinter.cli.demo", "run the whole study on the tang2023 dimer and write a report"),
+    ("simulate", "nanosinter.cli.simulate", "atomistic KMC of nanocrystal sintering under the beam"),
     ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
     ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),

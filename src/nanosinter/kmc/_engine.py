@@ -1,7 +1,8 @@
 """The numba hot loop: rejection-free (BKL / n-fold way) KMC over rate classes.
 
 Each occupied site belongs to one *class* ``(species, n1, n2, on_support, m)``: ``n1`` occupied
-nearest neighbours (0-4), ``n2`` occupied second neighbours (0-12), whether it touches the support,
+nearest neighbours (0-4), ``n2`` occupied second neighbours (0-12), whether it is an adhesion site
+(``sup[x]``: the support layer or the carbon bridge between particles),
 and ``m`` the number of valid hop targets (0-12). Every atom of a class has the same total rate
 ``m k_th(n1, n2, sup) + k_beam(sp, n1, n2) + k_sputter(sp, n1, n2)``, so selecting an event is:
 pick a class with probability proportional to ``count x rate`` (two-level sums over blocks of 64
@@ -86,19 +87,19 @@ def seed_state(seed: int) -> np.ndarray:
 
 
 @nb.njit(cache=True, inline="always")
-def _is_sup(x, nc, nz, k0):
-    return x < nc and (x % nz) == k0
+def _is_sup(x, nc, sup):
+    return sup[x] != 0
 
 
 @nb.njit(cache=True, inline="always")
-def _valid(occ, n1, n2, x, nc, nz, k0):
+def _valid(occ, n1, n2, x, nc, sup):
     if occ[x] != 0:
         return False
-    return _is_sup(x, nc, nz, k0) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
+    return _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
 
 
 @nb.njit(cache=True)
-def compute_counts(occ, nn_c, nn_a, nnn, nc, nz, k0, n1, n2, vc):
+def compute_counts(occ, nn_c, nn_a, nnn, nc, sup, n1, n2, vc):
     """Fill n1, n2 (occupied neighbours) and vc (valid hop targets) from *occ* (in place)."""
     n = occ.size
     for x in range(n):
@@ -116,25 +117,25 @@ def compute_counts(occ, nn_c, nn_a, nnn, nc, nz, k0, n1, n2, vc):
     for x in range(n):
         if occ[x] == 255:
             continue
-        if _valid(occ, n1, n2, x, nc, nz, k0):
+        if _valid(occ, n1, n2, x, nc, sup):
             for d in range(12):
                 y = x + nnn[d]
                 vc[y] += 1
 
 
 @nb.njit(cache=True, inline="always")
-def class_of(occ, n1, n2, vc, x, nc, nz, k0):
+def class_of(occ, n1, n2, vc, x, nc, sup):
     """Class index of the atom at *x*, or -1 when it has no move (bulk or detached)."""
-    sup = 1 if _is_sup(x, nc, nz, k0) else 0
+    on = 1 if _is_sup(x, nc, sup) else 0
     a = np.int64(n1[x])
     b = np.int64(n2[x])
-    if sup == 0 and a + b == 0:
+    if on == 0 and a + b == 0:
         return -1
     m = np.int64(vc[x])
     if m == 0:
         return -1
     sp = np.int64(occ[x]) - 1
-    return (((sp * 5 + a) * 13 + b) * 2 + sup) * 13 + m
+    return (((sp * 5 + a) * 13 + b) * 2 + on) * 13 + m
 
 
 @nb.njit(cache=True)
@@ -209,12 +210,12 @@ def _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs):
 
 @nb.njit(cache=True)
 def reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci,
-               nc, nz, k0):
+               nc, sup):
     """Move the atom at *x* (or a now-empty site) to its current class list."""
     if occ[x] == 0 or occ[x] == 255:
         newc = -1
     else:
-        newc = class_of(occ, n1, n2, vc, x, nc, nz, k0)
+        newc = class_of(occ, n1, n2, vc, x, nc, sup)
     oldc = cls[x]
     if newc == oldc:
         return
@@ -226,14 +227,14 @@ def reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate,
 
 @nb.njit(cache=True)
 def build_classes(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci,
-                  nc, nz, k0):
+                  nc, sup):
     """List every movable atom in its class, in site order (deterministic)."""
     for x in range(occ.size):
         cls[x] = -1
     for x in range(occ.size):
         if occ[x] != 0 and occ[x] != 255:
             reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum,
-                       fs, ci, nc, nz, k0)
+                       fs, ci, nc, sup)
     resum(crate, ccount, bsum, fs)
 
 
@@ -247,7 +248,7 @@ def _mark(x, dirty, dlist, nd):
 
 
 @nb.njit(cache=True)
-def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty, dlist, nd):
+def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty, dlist, nd):
     """Update neighbour counts and valid-target counts after site *x* was filled or emptied.
 
     ``occ[x]`` must already hold the new value. Returns the new length of the dirty list.
@@ -257,14 +258,14 @@ def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty, dl
     # x itself: valid before/after
     if add:
         # x was a valid target for its movers (it was an empty attached site or on the support)
-        was = _is_sup(x, nc, nz, k0) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
+        was = _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
         if was:
             for d in range(12):
                 y = x + nnn[d]
                 vc[y] -= 1
                 nd = _mark(y, dirty, dlist, nd)
     else:
-        now = _is_sup(x, nc, nz, k0) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
+        now = _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
         if now:
             for d in range(12):
                 y = x + nnn[d]
@@ -284,7 +285,7 @@ def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty, dl
         else:
             n2[y] += delta
         nd = _mark(y, dirty, dlist, nd)
-        if occ[y] == 0 and not _is_sup(y, nc, nz, k0):
+        if occ[y] == 0 and not _is_sup(y, nc, sup):
             after = before + delta
             if (before >= 2) != (after >= 2):
                 dv = 1 if after >= 2 else -1
@@ -297,7 +298,7 @@ def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty, dl
 
 @nb.njit(cache=True)
 def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci, rng,
-             nn_c, nn_a, nnn, nc, nz, k0, k_th, k_beam, dirty, dlist,
+             nn_c, nn_a, nnn, nc, sup, k_th, k_beam, dirty, dlist,
              max_events, t_stop):
     """Execute events until ``ci[C_EVENTS] == max_events`` or the time would pass *t_stop*.
 
@@ -351,9 +352,9 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
         m = c % 13
         a = (c // 26 // 13) % 5
         b = (c // 26) % 13
-        sup = (c // 13) % 2
+        on = (c // 13) % 2
         sp = c // (13 * 2 * 13 * 5)
-        kt = m * k_th[a, b, sup]
+        kt = m * k_th[a, b, on]
         kb = k_beam[sp, a * 13 + b]
         ru = uniform(rng) * crate[c]
         kind = 0 if ru < kt else (1 if ru < kt + kb else 2)
@@ -361,7 +362,7 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
         species = occ[x]
         # remove the atom from x
         occ[x] = 0
-        nd = _change_site(x, False, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty,
+        nd = _change_site(x, False, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty,
                           dlist, nd)
         if kind == 2:
             ci[C_SPUTTER] += 1
@@ -377,13 +378,13 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
                 y = x + nnn[d]
                 if occ[y] != 0:
                     continue
-                if _is_sup(y, nc, nz, k0) or (np.int64(n1[y]) + np.int64(n2[y]) >= 1):
+                if _is_sup(y, nc, sup) or (np.int64(n1[y]) + np.int64(n2[y]) >= 1):
                     if q == 0:
                         f = y
                         break
                     q -= 1
             occ[f] = species
-            nd = _change_site(f, True, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, nz, k0, dirty,
+            nd = _change_site(f, True, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty,
                               dlist, nd)
             if kind == 0:
                 ci[C_THERMAL] += 1
@@ -394,6 +395,6 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
             dirty[y] = 0
             if (occ[y] != 0 and occ[y] != 255) or cls[y] >= 0:
                 reclassify(y, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate,
-                           bsum, fs, ci, nc, nz, k0)
+                           bsum, fs, ci, nc, sup)
         ci[C_EVENTS] += 1
     return STOP_EVENTS

@@ -5,9 +5,9 @@ Definitions (the same as :mod:`nanosinter.geometry` uses on images, in 3-D):
 - ``r1_nm``, ``r2_nm``: least-squares sphere fits (Kasa 1976) to the centres of the surface atoms
   of each lobe on its far side from the neck (beyond its own centre along x) and above the
   support contact region; ``center_distance_nm`` is the distance between the fitted centres.
-- ``neck_radius_nm``: the smallest cross-section radius between the two centres, from slices of
-  width a/2 normal to x: radius of the circle with the slice's cross-section area
-  (atoms in the slice / (atom density x width)). For a neck of revolution this is half the
+- ``neck_radius_nm``: the smallest cross-section radius between the two centres: for each
+  atomic plane normal to x (every a/4), the radius of the circle with the plane's area
+  (atoms x a^2 / 2, a {100} plane holding 2 atoms per a^2). For a neck of revolution this is half the
   smallest width seen in projection.
 - ``neck_curvature_radius_nm``: radius of curvature R of that profile rho(x) at the neck, from
   a parabola fitted over +-max(a, rho_min/2) around the minimum: R = 1 / rho''.
@@ -188,12 +188,14 @@ def dimer_observables(*, occ: np.ndarray, n1: np.ndarray, n2: np.ndarray, grid,
     x2 = f2[0] if np.isfinite(f2[0]) else c2[0]
     body = lab == l1
     xs = pos[body, 0]
-    edges = np.arange(x1, x2 + h, h)
+    # one bin per atomic plane normal to x (planes every a/4, 2 atoms per a^2 each)
+    q = a / 4
+    k1, k2 = math.floor(x1 / q), math.ceil(x2 / q)
+    edges = (np.arange(k1, k2 + 1) + 0.5) * q
     if edges.size < 4:
         return out
     counts, _ = np.histogram(xs, bins=edges)
-    density = 8.0 / a**3
-    rho = np.sqrt(counts / (density * h) / math.pi)
+    rho = np.sqrt(counts * a**2 / 2 / math.pi)
     mid = 0.5 * (edges[:-1] + edges[1:])
     inner = slice(1, len(rho) - 1)
     k = int(np.argmin(rho[inner])) + 1

@@ -18,7 +18,7 @@ from nanosinter._atomic import atomic_path
 from nanosinter.errors import ConfigError, FileFormatError
 from nanosinter.kmc import _engine as E
 from nanosinter.kmc._config import resolve, temperature_at
-from nanosinter.kmc._lattice import SPECIES, Grid, empty_grid, grid_for_box
+from nanosinter.kmc._lattice import SPECIES, Grid, empty_grid, grid_for_box, support_mask
 from nanosinter.kmc._observe import dimer_observables
 from nanosinter.kmc._rates import beam_rates, thermal_rates
 from nanosinter.kmc.snapshots import Snapshot
@@ -45,6 +45,41 @@ def build_occupancy(cfg: dict[str, dict[str, Any]]) -> tuple[Grid, np.ndarray]:
                                          code[g["shell_species"]]), code["Cd"])
         occ[idx[inside]] = sp[inside]
     return grid, occ
+
+
+def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
+    """uint8 flag per site: 1 where an atom gains the adhesion energy.
+
+    Two kinds of site: the bottom cation layer touching the support (``support.enabled``), and
+    the carbon/ligand bridge between particles (``bridge.enabled``): sites outside the particles
+    whose distances d_i, d_j to the surfaces of two particles satisfy d_i + d_j <= 2 t
+    (t = ``bridge.shell_nm``), i.e. the gap region spanned by their carbon shells where the shells
+    of thickness t meet. It exists only between particles closer than 2 t. Tang et al. (2023) see a carbon shell on the particles from the start of
+    irradiation and sintering only across gaps of 1-2 nm; the bridge is how this model lets
+    surface atoms cross such a gap (docs/kmc.md).
+
+    References
+    ----------
+    .. [1] L. Tang et al., Nanomaterials 13, 3082 (2023). doi:10.3390/nano13243082
+    """
+    flag = np.zeros(grid.n_entries, np.uint8)
+    if cfg["support"]["enabled"]:
+        flag[support_mask(grid)] = 1
+    br = cfg["bridge"]
+    g = cfg["geometry"]
+    if br["enabled"] and len(g["radii_nm"]) > 1:
+        occ = empty_grid(grid)
+        idx = np.flatnonzero(occ == 0)
+        pos = grid.positions_nm(idx)
+        shell = float(br["shell_nm"])
+        dist = [np.sqrt(((pos - np.asarray(c)) ** 2).sum(axis=1)) - r
+                for c, r in zip(g["centers_nm"], g["radii_nm"], strict=True)]
+        bridge = np.zeros(idx.size, dtype=bool)
+        for i in range(len(dist)):
+            for j in range(i):
+                bridge |= (dist[i] > 0) & (dist[j] > 0) & (dist[i] + dist[j] <= 2 * shell)
+        flag[idx[bridge]] = 1
+    return flag
 
 
 @dataclass
@@ -85,6 +120,7 @@ class Simulation:
         self.config = resolve(config)
         self.seed = int(seed)
         self.grid, occ = build_occupancy(self.config)
+        self.sup = adhesion_sites(self.config, self.grid)
         self.offsets = self.grid.offsets()
         self.n_atoms_initial = int(((occ != 0) & (occ != 255)).sum())
         if self.n_atoms_initial == 0:
@@ -106,8 +142,7 @@ class Simulation:
         n2 = np.zeros(n, np.uint8)
         vc = np.zeros(n, np.uint8)
         nn_c, nn_a, nnn = self.offsets
-        E.compute_counts(occ, nn_c, nn_a, nnn, self.grid.n_cells, self.grid.shape[2],
-                         self.grid.k0, n1, n2, vc)
+        E.compute_counts(occ, nn_c, nn_a, nnn, *self._geom(), n1, n2, vc)
         pool_size = 4 * self.n_atoms_initial + 8 * E.N_CLASSES
         ci = np.zeros(6, np.int64)
         ci[E.C_ATOMS] = self.n_atoms_initial
@@ -121,8 +156,8 @@ class Simulation:
         self._dirty = np.zeros(n, np.uint8)
         self._dlist = np.zeros(4096, np.int64)
 
-    def _geom(self) -> tuple[int, int, int]:
-        return self.grid.n_cells, self.grid.shape[2], self.grid.k0
+    def _geom(self) -> tuple[int, np.ndarray]:
+        return self.grid.n_cells, self.sup
 
     def _thermal(self, temperature_K: float) -> np.ndarray:
         en = self.config["energy"]
@@ -130,7 +165,7 @@ class Simulation:
         return thermal_rates(
             temperature_K=temperature_K, bond_nn_eV=en["bond_nn_eV"],
             bond_nnn_eV=en["bond_nnn_eV"], saddle_eV=en["saddle_eV"],
-            adhesion_eV=sup["adhesion_eV"] if sup["enabled"] else 0.0,
+            adhesion_eV=sup["adhesion_eV"],
             attempt_frequency_Hz=en["attempt_frequency_Hz"])
 
     def _class_rates(self, temperature_K: float) -> np.ndarray:

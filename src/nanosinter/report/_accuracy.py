@@ -1,0 +1,85 @@
+"""Measured-versus-true comparison for rendered movies whose ground truth is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+GEOMETRY_COLUMNS = (
+    "r1_nm",
+    "r2_nm",
+    "neck_radius_nm",
+    "neck_curvature_radius_nm",
+    "center_distance_nm",
+    "gap_nm",
+)
+
+
+def match_frames(measured: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Join measured and true rows on ``frame`` (or, failing that, nearest ``time_s``).
+
+    Returns one row per matched frame with ``<col>`` (measured) and ``<col>_true`` columns.
+    """
+    key = "frame" if "frame" in measured and "frame" in truth else None
+    if key is not None:
+        return measured.merge(truth, on=key, how="inner", suffixes=("", "_true"))
+    m = measured.sort_values("time_s")
+    t = truth.sort_values("time_s")
+    return pd.merge_asof(m, t, on="time_s", direction="nearest", suffixes=("", "_true"))
+
+
+def accuracy_rows(measured: pd.DataFrame, truth: pd.DataFrame) -> list[dict]:
+    """Median and 90th-percentile absolute error per geometry column, and the contact frame.
+
+    Neck quantities are compared only on frames where both say the particles touch, and the
+    neck radius only once the true neck radius exceeds 1 nm (below that the projected neck is a
+    few pixels wide; the analysis issue states its tolerance from r > 1 nm).
+    """
+    j = match_frames(measured, truth)
+    rows = []
+    for col in GEOMETRY_COLUMNS:
+        if col not in j or f"{col}_true" not in j:
+            continue
+        m = pd.to_numeric(j[col], errors="coerce").to_numpy(float)
+        t = pd.to_numeric(j[f"{col}_true"], errors="coerce").to_numpy(float)
+        sel = np.isfinite(m) & np.isfinite(t)
+        if col.startswith("neck") and "contact" in j and "contact_true" in j:
+            sel &= (j["contact"].astype(float) > 0) & (j["contact_true"].astype(float) > 0)
+        if col == "neck_radius_nm":
+            sel &= t > 1.0
+        if col == "gap_nm" and "contact_true" in j:
+            sel &= j["contact_true"].astype(float) == 0
+        err = np.abs(m[sel] - t[sel])
+        rel = err / np.abs(t[sel]) if sel.any() else err
+        rows.append(
+            {
+                "quantity": col,
+                "frames": int(sel.sum()),
+                "median_abs_error_nm": float(np.median(err)) if err.size else np.nan,
+                "p90_abs_error_nm": float(np.percentile(err, 90)) if err.size else np.nan,
+                "median_rel_error": float(np.median(rel)) if rel.size else np.nan,
+            }
+        )
+    if "contact" in j and "contact_true" in j:
+        fm = _first_contact(j, "contact")
+        ft = _first_contact(j, "contact_true")
+        rows.append(
+            {
+                "quantity": "contact frame (measured / true)",
+                "frames": int(len(j)),
+                "median_abs_error_nm": np.nan,
+                "p90_abs_error_nm": np.nan,
+                "median_rel_error": np.nan,
+                "measured": fm,
+                "true": ft,
+            }
+        )
+    return rows
+
+
+def _first_contact(j: pd.DataFrame, col: str) -> int | None:
+    c = j[col].astype(float).to_numpy() > 0
+    if not c.any():
+        return None
+    idx = int(np.argmax(c))
+    return int(j["frame"].iloc[idx]) if "frame" in j else idx

@@ -1,0 +1,101 @@
+"""Animated preview of a movie with overlays, as an embeddable GIF."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A circle to draw, in pixel coordinates of the original frame."""
+
+    x_px: float
+    y_px: float
+    r_px: float
+    color: tuple[int, int, int]
+    dashed: bool = True
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A line segment to draw (e.g. the neck), in pixel coordinates of the original frame."""
+
+    x0_px: float
+    y0_px: float
+    x1_px: float
+    y1_px: float
+    color: tuple[int, int, int]
+
+
+Overlay = Circle | Segment
+
+
+def to_uint8(frame: np.ndarray, *, low_pct: float = 0.5, high_pct: float = 99.5) -> np.ndarray:
+    """Robust contrast stretch of one frame to 8 bit (NaN-safe)."""
+    f = np.asarray(frame, dtype=np.float64)
+    finite = np.isfinite(f)
+    if not finite.any():
+        return np.zeros(f.shape, dtype=np.uint8)
+    lo, hi = np.percentile(f[finite], [low_pct, high_pct])
+    if hi <= lo:
+        hi = lo + 1.0
+    g = np.clip((np.where(finite, f, lo) - lo) / (hi - lo), 0, 1)
+    return (g * 255).astype(np.uint8)
+
+
+def animated_gif(
+    frames: Sequence[np.ndarray],
+    *,
+    overlays: Callable[[int], Sequence[Overlay]] | None = None,
+    labels: Sequence[str] | None = None,
+    max_px: int = 360,
+    duration_ms: int = 250,
+) -> bytes:
+    """Encode frames (each 2-D) as a looping GIF, scaled to at most *max_px*, with overlays.
+
+    ``overlays(i)`` returns the shapes to draw on frame ``i`` (original pixel coordinates).
+    """
+    from PIL import Image, ImageDraw
+
+    images = []
+    for i, frame in enumerate(frames):
+        g = to_uint8(frame)
+        ny, nx = g.shape
+        scale = min(1.0, max_px / max(ny, nx))
+        img = Image.fromarray(g).convert("RGB")
+        if scale < 1.0:
+            img = img.resize((max(1, round(nx * scale)), max(1, round(ny * scale))), Image.LANCZOS)
+        draw = ImageDraw.Draw(img)
+        for shape in overlays(i) if overlays else ():
+            _draw(draw, shape, scale)
+        if labels is not None:
+            draw.rectangle([0, 0, 8 * len(labels[i]) + 8, 16], fill=(0, 0, 0))
+            draw.text((4, 2), labels[i], fill=(255, 255, 255))
+        images.append(img.convert("P", palette=Image.ADAPTIVE, colors=255))
+    if not images:
+        raise ValueError("no frames to animate")
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
+                   duration=duration_ms, loop=0, disposal=1)
+    return buf.getvalue()
+
+
+def _draw(draw, shape: Overlay, scale: float) -> None:
+    if isinstance(shape, Circle):
+        if not (np.isfinite(shape.x_px) and np.isfinite(shape.y_px) and np.isfinite(shape.r_px)):
+            return
+        x, y, r = shape.x_px * scale, shape.y_px * scale, shape.r_px * scale
+        box = [x - r, y - r, x + r, y + r]
+        if shape.dashed:
+            for start in range(0, 360, 20):
+                draw.arc(box, start, start + 11, fill=shape.color, width=2)
+        else:
+            draw.ellipse(box, outline=shape.color, width=2)
+    else:
+        pts = [shape.x0_px * scale, shape.y0_px * scale, shape.x1_px * scale, shape.y1_px * scale]
+        if all(np.isfinite(pts)):
+            draw.line(pts, fill=shape.color, width=2)

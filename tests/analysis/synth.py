@@ -1,0 +1,120 @@
+"""Forward models for the analysis tests: dimer specimens rendered into movies with known truth.
+
+Two routes, both with exactly known geometry:
+
+- :func:`dimer_atoms` fills the solid of revolution of the dimer forward model
+  (:func:`nanosinter.geometry.dimer_shape`) with zinc-blende CdSe atoms, so that the renderer
+  (:class:`nanosinter.imaging.FrameRenderer`) images it with mass-thickness contrast, support
+  texture, carbon rim, blur and Poisson noise;
+- :func:`simple_frame` is a renderer-free stand-in (projected thickness of the same solid,
+  exponential attenuation, texture, blur, Poisson noise) for fast unit tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from nanosinter.geometry import dimer_shape, inside_dimer
+from nanosinter.io import Movie
+
+A_CDSE_NM = 0.6077  # zinc-blende CdSe lattice constant (PHYSICS.md §4)
+_FCC = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+
+
+def dimer_atoms(r1_nm, r2_nm, center_distance_nm, neck_radius_nm=0.0, *, angle_deg=0.0):
+    """Atoms (N, 3) and Z (N,) of the revolved dimer: lobe centres at z = max(r1, r2).
+
+    The midpoint between the lobe centres is at x = y = 0; the line of centres lies in the
+    support plane at ``angle_deg`` from +x.
+    """
+    shape = dimer_shape(r1_nm=r1_nm, r2_nm=r2_nm, center_distance_nm=center_distance_nm,
+                        neck_radius_nm=neck_radius_nm)
+    d = shape.center_distance_nm
+    half_len = d / 2 + max(r1_nm, r2_nm) + 1
+    rmax = max(r1_nm, r2_nm) + 1
+    n = int(np.ceil(max(half_len, rmax) / A_CDSE_NM)) + 1
+    cells = np.arange(-n, n + 1)
+    grid = np.stack(np.meshgrid(cells, cells, cells, indexing="ij"), axis=-1).reshape(-1, 1, 3)
+    cat = (grid + _FCC).reshape(-1, 3) * A_CDSE_NM
+    an = cat + 0.25 * A_CDSE_NM
+    pos = np.vstack([cat, an])
+    z_all = np.concatenate([np.full(len(cat), 48), np.full(len(an), 34)])
+    # Model frame: axis along x through the lobe centres, radius from the axis.
+    s = pos[:, 0] + d / 2
+    rho = np.hypot(pos[:, 1], pos[:, 2])
+    keep = inside_dimer(s, rho, shape)
+    pos, z_all = pos[keep], z_all[keep]
+    th = np.deg2rad(angle_deg)
+    x = pos[:, 0] * np.cos(th) - pos[:, 1] * np.sin(th)
+    y = pos[:, 0] * np.sin(th) + pos[:, 1] * np.cos(th)
+    zc = max(r1_nm, r2_nm)
+    return np.column_stack([x, y, pos[:, 2] + zc]).astype(np.float32), z_all
+
+
+def projected_thickness_nm(shape_px, pixel_size_nm, shape, *, center_nm, angle_deg=0.0):
+    """Projected thickness (nm) of the revolved dimer, 4x4 supersampled per pixel."""
+    ny, nx = shape_px
+    k = 4
+    offs = (np.arange(k) + 0.5) / k - 0.5
+    yy = (np.arange(ny)[:, None] + offs).ravel() * pixel_size_nm
+    xx = (np.arange(nx)[:, None] + offs).ravel() * pixel_size_nm
+    th = np.deg2rad(angle_deg)
+    dx = xx[None, :] - center_nm[0]
+    dy = yy[:, None] - center_nm[1]
+    s = dx * np.cos(th) + dy * np.sin(th) + shape.center_distance_nm / 2
+    t = np.abs(-dx * np.sin(th) + dy * np.cos(th))
+    # Half-width profile rho(s) of the model: largest t inside at each s, on a fine grid.
+    s_grid = np.linspace(s.min(), s.max(), 2000)
+    t_grid = np.linspace(0, max(shape.r1_nm, shape.r2_nm) * 1.01, 800)
+    inside = inside_dimer(s_grid[:, None], t_grid[None, :], shape)
+    rho = np.where(inside.any(axis=1), t_grid[np.maximum(inside.sum(axis=1) - 1, 0)], 0.0)
+    rho[~inside.any(axis=1)] = 0.0
+    rho_s = np.interp(s, s_grid, rho)
+    thick = 2.0 * np.sqrt(np.clip(rho_s**2 - t**2, 0.0, None))
+    return thick.reshape(ny, k, nx, k).mean(axis=(1, 3))
+
+
+def simple_frame(thickness_nm, *, rng, dose_counts=100.0, mfp_nm=52.0, texture=0.04,
+                 blur_px=1.3, drift_px=(0.0, 0.0), texture_field=None):
+    """Bright-field frame: exp(-t/mfp) x (1 + texture) blurred, shifted, Poisson noise."""
+    inten = np.exp(-thickness_nm / mfp_nm)
+    if texture_field is not None:
+        inten = inten * (1.0 + texture * texture_field)
+    inten = ndi.gaussian_filter(inten, blur_px)
+    if drift_px != (0.0, 0.0):
+        inten = ndi.shift(inten, (drift_px[1], drift_px[0]), order=3, mode="nearest")
+    return rng.poisson(np.clip(inten, 0, None) * dose_counts).astype(np.float32)
+
+
+def texture_field(shape_px, *, rng, corr_px=4.0):
+    """Unit-rms Gaussian random field (amorphous support texture)."""
+    f = ndi.gaussian_filter(rng.standard_normal(shape_px), corr_px, mode="wrap")
+    return f / f.std()
+
+
+def simple_movie(frames_truth, *, shape_px=(256, 320), pixel_size_nm=0.1, rng=0,
+                 drift_nm=None, dose_counts=100.0, fps=1.0):
+    """Movie of dimers: ``frames_truth`` is a list of dicts of dimer_shape kwargs.
+
+    Returns (Movie, list of DimerShape, drift (n, 2) in nm).
+    """
+    rng = np.random.default_rng(rng)
+    n = len(frames_truth)
+    if drift_nm is None:
+        drift_nm = np.zeros((n, 2))
+    tex = texture_field(shape_px, rng=rng)
+    frames, shapes = [], []
+    ny, nx = shape_px
+    centre = ((nx - 1) / 2 * pixel_size_nm, (ny - 1) / 2 * pixel_size_nm)
+    for i, kw in enumerate(frames_truth):
+        shape = dimer_shape(**kw)
+        c = (centre[0] + drift_nm[i][0], centre[1] + drift_nm[i][1])
+        thick = projected_thickness_nm(shape_px, pixel_size_nm, shape, center_nm=c)
+        tex_i = ndi.shift(tex, (drift_nm[i][1] / pixel_size_nm, drift_nm[i][0] / pixel_size_nm),
+                          order=1, mode="wrap")
+        frames.append(simple_frame(thick, rng=rng, dose_counts=dose_counts, texture_field=tex_i))
+        shapes.append(shape)
+    movie = Movie(frames=np.stack(frames), pixel_size_nm=pixel_size_nm,
+                  frame_times_s=np.arange(n) / fps)
+    return movie, shapes, np.asarray(drift_nm, dtype=float)
