@@ -11,7 +11,9 @@ import pytest
 matplotlib.use("Agg")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("NANOSINTER_REAL_DATA", REPO_ROOT.parent / "shared" / "data" / "real"))
+REAL_DATA = Path(
+    os.environ.get("NANOSINTER_REAL_DATA", REPO_ROOT.parent / "shared" / "data" / "real")
+)
 
 
 @pytest.fixture(scope="session")

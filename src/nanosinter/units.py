@@ -15,9 +15,13 @@ from __future__ import annotations
 from scipy import constants as _c
 
 #: electron rest energy m_e c^2 in keV (CODATA)
-ELECTRON_REST_ENERGY_keV: float = _c.physical_constants["electron mass energy equivalent in MeV"][0] * 1e3
+ELECTRON_REST_ENERGY_keV: float = (
+    _c.physical_constants["electron mass energy equivalent in MeV"][0] * 1e3
+)
 #: atomic mass constant energy equivalent m_u c^2 in keV (CODATA)
-ATOMIC_MASS_ENERGY_keV: float = _c.physical_constants["atomic mass constant energy equivalent in MeV"][0] * 1e3
+ATOMIC_MASS_ENERGY_keV: float = (
+    _c.physical_constants["atomic mass constant energy equivalent in MeV"][0] * 1e3
+)
 #: elementary charge in C
 ELEMENTARY_CHARGE_C: float = _c.e
 #: Boltzmann constant in eV/K
