@@ -66,7 +66,7 @@ def accuracy_rows(measured: pd.DataFrame, truth: pd.DataFrame) -> list[dict]:
         rows.append(
             {
                 "quantity": "contact frame (measured / true)",
-                "frames": int(len(j)),
+                "frames": len(j),
                 "median_abs_error_nm": np.nan,
                 "p90_abs_error_nm": np.nan,
                 "median_rel_error": np.nan,

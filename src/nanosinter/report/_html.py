@@ -30,7 +30,7 @@ h3 { font-size: 16px; margin-bottom: 6px; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0 14px 0; }
 th, td { border: 1px solid #d5dbe3; padding: 4px 9px; text-align: right; }
 th { background: var(--band); text-align: center; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, td.t { text-align: left; }
 figure { margin: 10px 0 18px 0; display: inline-block; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #e1e6ec; }
 figcaption { color: var(--muted); font-size: 13px; max-width: 760px; }
@@ -41,7 +41,15 @@ figcaption { color: var(--muted); font-size: 13px; max-width: 760px; }
 .verdict { font-size: 17px; padding: 10px 14px; border-left: 5px solid var(--accent);
            background: #eef4fb; margin: 10px 0; }
 .note { color: var(--muted); font-size: 13px; }
-pre { background: var(--band); padding: 10px; overflow-x: auto; font-size: 12px; }
+pre { background: var(--band); padding: 10px; overflow: auto; font-size: 12px;
+      max-height: 420px; }
+.row { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
+table.mono td { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px;
+                word-break: break-all; }
+ol.reasons, ul.notes { margin: 6px 0 10px 0; padding-left: 22px; font-size: 14px; }
+ul.notes { color: var(--muted); }
+details { margin: 6px 0; }
+summary { cursor: pointer; color: var(--accent); }
 """
 
 
@@ -52,6 +60,7 @@ class Page:
     title: str
     subtitle: str = ""
     sections: list[tuple[str, str, str]] = field(default_factory=list)  # (id, heading, body)
+    extra_html: str = ""  # appended at the end of <body> (e.g. an embedded JSON block)
 
     def add(self, anchor: str, heading: str, body: str) -> None:
         self.sections.append((anchor, heading, body))
@@ -66,7 +75,7 @@ class Page:
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>"
             f"<header><h1>{esc(self.title)}</h1><p>{esc(self.subtitle)}</p></header>"
-            f"<nav>{nav}</nav><main>{body}</main></body></html>\n"
+            f"<nav>{nav}</nav><main>{body}</main>{self.extra_html}</body></html>\n"
         )
 
     def write(self, path: str | Path) -> Path:
@@ -79,14 +88,18 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def img_tag(data: bytes, mime: str = "image/png", *, alt: str = "", width: int | None = None) -> str:
+def img_tag(data: bytes, mime: str = "image/png", *, alt: str = "",
+            width: int | None = None) -> str:
     b64 = base64.b64encode(data).decode("ascii")
     w = f' width="{int(width)}"' if width else ""
     return f'<img src="data:{mime};base64,{b64}" alt="{esc(alt)}"{w}>'
 
 
-def figure_html(data: bytes, caption: str, *, mime: str = "image/png", width: int | None = None) -> str:
-    return f"<figure>{img_tag(data, mime, alt=caption, width=width)}<figcaption>{caption}</figcaption></figure>"
+def figure_html(data: bytes, caption: str, *, mime: str = "image/png",
+                width: int | None = None) -> str:
+    """A figure with an embedded image; *caption* is HTML (escape user text first)."""
+    img = img_tag(data, mime, alt=html.unescape(caption), width=width)
+    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>"
 
 
 def fig_to_png(fig: Any, *, dpi: int = 110) -> bytes:
@@ -127,9 +140,17 @@ def table_html(rows: list[dict[str, Any]], columns: list[str] | None = None,
     headers = headers or {}
     head = "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{fmt(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows
+        "<tr>" + "".join(_cell(r.get(c)) for c in columns) + "</tr>" for r in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: Any) -> str:
+    """A table cell: numbers right-aligned, text left-aligned."""
+    text = fmt(value)
+    numeric = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
+    return f"<td>{text}</td>" if numeric or text == "—" else f'<td class="t">{text}</td>'
 
 
 def kpi_html(items: list[tuple[str, str]]) -> str:

@@ -53,6 +53,7 @@ def animated_gif(
     overlays: Callable[[int], Sequence[Overlay]] | None = None,
     labels: Sequence[str] | None = None,
     max_px: int = 360,
+    min_px: int = 240,
     duration_ms: int = 250,
 ) -> bytes:
     """Encode frames (each 2-D) as a looping GIF, scaled to at most *max_px*, with overlays.
@@ -65,17 +66,26 @@ def animated_gif(
     for i, frame in enumerate(frames):
         g = to_uint8(frame)
         ny, nx = g.shape
-        scale = min(1.0, max_px / max(ny, nx))
+        # Large frames are downsampled to max_px; small ones are enlarged by a whole factor
+        # (nearest neighbour, cheap for the GIF coder) only until min_px, so that the overlays
+        # and the label stay legible; the browser scales the rest.
+        long_side = max(ny, nx)
+        if long_side > max_px:
+            scale = max_px / long_side
+        else:
+            scale = float(max(1, -(-min_px // long_side)))
         img = Image.fromarray(g).convert("RGB")
         if scale < 1.0:
             img = img.resize((max(1, round(nx * scale)), max(1, round(ny * scale))), Image.LANCZOS)
+        elif scale > 1.0:
+            img = img.resize((nx * int(scale), ny * int(scale)), Image.NEAREST)
         draw = ImageDraw.Draw(img)
         for shape in overlays(i) if overlays else ():
             _draw(draw, shape, scale)
         if labels is not None:
-            draw.rectangle([0, 0, 8 * len(labels[i]) + 8, 16], fill=(0, 0, 0))
+            draw.rectangle([0, 0, 6 * len(labels[i]) + 8, 14], fill=(0, 0, 0))
             draw.text((4, 2), labels[i], fill=(255, 255, 255))
-        images.append(img.convert("P", palette=Image.ADAPTIVE, colors=255))
+        images.append(img.convert("P", palette=Image.ADAPTIVE, colors=64))
     if not images:
         raise ValueError("no frames to animate")
     buf = io.BytesIO()
@@ -88,7 +98,8 @@ def _draw(draw, shape: Overlay, scale: float) -> None:
     if isinstance(shape, Circle):
         if not (np.isfinite(shape.x_px) and np.isfinite(shape.y_px) and np.isfinite(shape.r_px)):
             return
-        x, y, r = shape.x_px * scale, shape.y_px * scale, shape.r_px * scale
+        # Pixel centres: original pixel i covers [i - 0.5, i + 0.5).
+        x, y, r = _px(shape.x_px, scale), _px(shape.y_px, scale), shape.r_px * scale
         box = [x - r, y - r, x + r, y + r]
         if shape.dashed:
             for start in range(0, 360, 20):
@@ -96,6 +107,11 @@ def _draw(draw, shape: Overlay, scale: float) -> None:
         else:
             draw.ellipse(box, outline=shape.color, width=2)
     else:
-        pts = [shape.x0_px * scale, shape.y0_px * scale, shape.x1_px * scale, shape.y1_px * scale]
+        pts = [_px(shape.x0_px, scale), _px(shape.y0_px, scale), _px(shape.x1_px, scale),
+               _px(shape.y1_px, scale)]
         if all(np.isfinite(pts)):
             draw.line(pts, fill=shape.color, width=2)
+
+
+def _px(coord: float, scale: float) -> float:
+    return (coord + 0.5) * scale - 0.5
