@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
     ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),
+    ("report", "nanosinter.cli.report", "one self-contained HTML report of an analysed movie"),
 ]
 
 
