@@ -25,6 +25,7 @@ from nanosinter.kinetics import MECHANISM_BY_KEY, neck_ratio  # noqa: E402
 A_NM = 2.2          # particle radius (the tang2023-demo KMC preset)
 PIXEL_NM = 0.1
 SHAPE_PX = (80, 120)
+N_BOOT = 100        # bootstrap resamples of the report tests
 GEOMETRY = ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm",
             "center_distance_nm", "gap_nm")
 

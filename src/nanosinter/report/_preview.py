@@ -33,6 +33,9 @@ class Segment:
 
 Overlay = Circle | Segment
 
+#: Grey levels of the preview palette (the rest of the 256 entries are overlay colours).
+N_GRAYS = 64
+
 
 def to_uint8(frame: np.ndarray, *, low_pct: float = 0.5, high_pct: float = 99.5) -> np.ndarray:
     """Robust contrast stretch of one frame to 8 bit (NaN-safe)."""
@@ -85,9 +88,20 @@ def animated_gif(
         if labels is not None:
             draw.rectangle([0, 0, 6 * len(labels[i]) + 8, 14], fill=(0, 0, 0))
             draw.text((4, 2), labels[i], fill=(255, 255, 255))
-        images.append(img.convert("P", palette=Image.ADAPTIVE, colors=64))
+        images.append(img)
     if not images:
         raise ValueError("no frames to animate")
+    # One fixed palette: N_GRAYS grey levels plus the exact overlay colours. An adaptive
+    # palette would merge thin coloured lines into the greys; fewer greys keep noise cheap.
+    colours = {(0, 0, 0), (255, 255, 255)}
+    if overlays:
+        for i in range(len(images)):
+            colours.update(tuple(s.color) for s in overlays(i))
+    greys = np.linspace(0, 255, N_GRAYS).round().astype(int)
+    table = [(int(v), int(v), int(v)) for v in greys] + sorted(colours)[: 256 - N_GRAYS]
+    pal = Image.new("P", (1, 1))
+    pal.putpalette([c for rgb in table for c in rgb] + [0] * (768 - 3 * len(table)))
+    images = [im.quantize(palette=pal, dither=Image.Dither.NONE) for im in images]
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
                    duration=duration_ms, loop=0, disposal=1)
