@@ -24,14 +24,14 @@ from nanosinter.kinetics import MECHANISM_BY_KEY, neck_ratio  # noqa: E402
 
 A_NM = 2.2          # particle radius (the tang2023-demo KMC preset)
 PIXEL_NM = 0.1
-SHAPE_PX = (80, 120)
+SHAPE_PX = (90, 140)
 N_BOOT = 100        # bootstrap resamples of the report tests
 GEOMETRY = ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm",
             "center_distance_nm", "gap_nm")
 
 
-def truth_geometry(*, n_frames=30, n_pre=8, dt_s=4.0, gap_nm=0.3, x_over_a_end=0.6,
-                   law="surface_diffusion", drift_nm_per_frame=(0.04, -0.03)):
+def truth_geometry(*, n_frames=60, n_pre=6, dt_s=4.0, gap_nm=0.3, x_over_a_end=0.6,
+                   law="surface_diffusion", drift_nm_per_frame=(0.025, -0.02)):
     """True dimer geometry per frame (DataFrame): still particles *gap_nm* apart, then contact
     (centres at 2a) and neck growth by *law*.
 

@@ -99,7 +99,9 @@ def figure_html(data: bytes, caption: str, *, mime: str = "image/png",
                 width: int | None = None) -> str:
     """A figure with an embedded image; *caption* is HTML (escape user text first)."""
     img = img_tag(data, mime, alt=html.unescape(caption), width=width)
-    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>"
+    # A figure of given width wraps its caption at that width (so it fits beside a table).
+    style = f' style="max-width:{int(width) + 2}px"' if width else ""
+    return f"<figure{style}>{img}<figcaption>{caption}</figcaption></figure>"
 
 
 def fig_to_png(fig: Any, *, dpi: int = 110) -> bytes:

@@ -56,7 +56,7 @@ def animated_gif(
     overlays: Callable[[int], Sequence[Overlay]] | None = None,
     labels: Sequence[str] | None = None,
     max_px: int = 360,
-    min_px: int = 240,
+    min_px: int = 160,
     duration_ms: int = 250,
 ) -> bytes:
     """Encode frames (each 2-D) as a looping GIF, scaled to at most *max_px*, with overlays.
