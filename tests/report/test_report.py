@@ -270,6 +270,28 @@ def test_cli_with_simulation_folder(study, tmp_path, capsys):
     assert data["accuracy"]["truth_kinetics"]["verdict"]["mechanism"]
 
 
+def test_real_movie_preview_without_calibration(real_data, tmp_path):
+    """A real in-situ movie (PNG frames, no calibration): preview without overlays, notes."""
+    frames = real_data / "insitu_au_750C" / "raw"
+    if not frames.is_dir():
+        pytest.skip(f"{frames} is absent")
+    n = len(list(frames.glob("*.png")))
+    adir = tmp_path / "a"
+    adir.mkdir()
+    pd.DataFrame({"time_s": np.arange(n, dtype=float), "frame": np.arange(n),
+                  "r1_nm": 3.0, "r2_nm": 3.0, "neck_radius_nm": np.nan,
+                  "neck_curvature_radius_nm": np.nan, "center_distance_nm": 7.0,
+                  "contact": 0}).to_csv(adir / "dimer.csv",
+                                                                  index=False)
+    html = write_report(adir, tmp_path / "r.html", movie=frames, n_boot=20).read_text(
+        encoding="utf-8")
+    gif = _gif(html)
+    assert gif.n_frames == len(preview_indices(n, 24)) and max(gif.size) == 360
+    movie = _section(html, "movie")
+    assert "No pixel size known" in movie and "no pixel size" in movie  # reader's warning too
+    assert len(html) < 6_000_000
+
+
 # ----------------------------------------------------------------------------- browser
 def test_renders_in_headless_chromium_without_errors(study, tmp_path):
     from nanosinter.report.screenshot import find_chromium, render_errors, screenshot

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -271,11 +272,12 @@ def _movie_html(inp: ReportInputs, dimer_df, n_frames: int, max_px: int) -> str:
 
     if inp.movie is None:
         return _note("No movie preview: the analysed movie is not known (pass --movie).")
-    mv = read_movie(inp.movie)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mv = read_movie(inp.movie)
+    reader_notes = sorted({" ".join(str(w.message).split()) for w in caught})
     ps = inp.analysis_summary.get("pixel_size_nm") or mv.pixel_size_nm
-    if not ps:
-        raise ValueError("the movie has no pixel size, so the overlays cannot be placed")
-    ps = float(ps)
+    ps = float(ps) if ps else None  # without a calibration the overlays cannot be placed
     n = mv.n_frames
     idx = preview_indices(n, n_frames, inp.analysis_summary.get("contact_frame"))
     drift = {}
@@ -294,14 +296,17 @@ def _movie_html(inp: ReportInputs, dimer_df, n_frames: int, max_px: int) -> str:
     frames = [mv.frame(int(i)) for i in idx]
     gif = animated_gif(
         frames,
-        overlays=lambda k: dimer_overlays(rows.get(int(idx[k])), drift.get(int(idx[k]),
-                                                                             (0.0, 0.0)), ps),
+        overlays=None if ps is None else lambda k: dimer_overlays(
+            rows.get(int(idx[k])), drift.get(int(idx[k]), (0.0, 0.0)), ps),
         labels=labels, max_px=max_px, duration_ms=300,
     )
     ny, nx = mv.shape[1:]
     caption = (f"{esc(inp.movie.name)}: {len(idx)} of {n} frames ({nx}×{ny} px, "
-               f"{fmt(ps, 3)} nm/px; stored at most {max_px} px wide). Dashed circles: "
-               "fitted lobes r1 (red) and r2 (green); yellow bar: the neck (length 2r).")
+               f"{fmt(ps, 3)} nm/px; stored at most {max_px} px wide). ")
+    caption += ("Dashed circles: fitted lobes r1 (red) and r2 (green); yellow bar: the neck "
+                "(length 2r)." if ps is not None else
+                "No pixel size known, so no overlays are drawn.")
+    caption += "".join(f" Reader: {esc(t)}" for t in reader_notes)
     summ = inp.analysis_summary
     info = [("frames", summ.get("n_frames", n)), ("pixel size (nm)", ps),
             ("contact frame", summ.get("contact_frame")),
