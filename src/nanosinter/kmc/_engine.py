@@ -1,20 +1,35 @@
-"""The numba hot loop: rejection-free (BKL / n-fold way) KMC over rate classes.
+"""The numba hot loop: rejection-free (BKL / n-fold way) KMC over rate classes, with null hops.
 
-Each occupied site belongs to one *class* ``(species, n1, n2, on_support, m)``: ``n1`` occupied
-nearest neighbours (0-4), ``n2`` occupied second neighbours (0-12), whether it is an adhesion site
-(``sup[x]``: the support layer or the carbon bridge between particles),
-and ``m`` the number of valid hop targets (0-12). Every atom of a class has the same total rate
-``m k_th(n1, n2, sup) + k_beam(sp, n1, n2) + k_sputter(sp, n1, n2)``, so selecting an event is:
-pick a class with probability proportional to ``count x rate`` (two-level sums over blocks of 64
-classes, O(sqrt C)), pick an atom of the class uniformly (O(1)), pick the event type from the rate
-split, and pick a target uniformly among the valid ones. Atoms with ``m = 0`` (bulk) are unlisted.
-Time advances by ``-ln(u) / R_total`` (Bortz, Kalos & Lebowitz 1975; Gillespie 1976).
+Site state. Every lattice entry holds one ``uint16`` word (:func:`pack_state`):
 
-A target site f is *valid* when it is empty and either touches the support or has at least one
-occupied neighbour besides the mover (``n1[f] + n2[f] >= 2``, the mover being one of f's second
-neighbours). An atom may move only if it is itself attached (support, or ``n1 + n2 >= 1``). The
-rule is symmetric between a move and its reverse, so detailed balance of the thermal moves holds
-exactly on the reachable states (tested in tests/kmc/test_detailed_balance.py).
+    bits 0-3  n2   occupied second neighbours (0-12, same sublattice, the hop targets)
+    bits 4-6  n1   occupied nearest neighbours (0-4, other sublattice)
+    bit  7    sup  adhesion site (support layer or carbon bridge)
+    bits 8-9  sp   species code (0 empty, 1 Cd, 2 Se, 3 S)
+
+and ``WALL = 0xFFFF`` marks entries that can never be occupied. One word per site keeps the
+neighbour updates of a move to one memory access per neighbour.
+
+Classes. Each occupied site belongs to the class ``(sp, n1, n2, sup)`` (390 classes; index from the
+low 10 bits of the word through the table :func:`class_table`). All atoms of a class have the same
+rates: 12 hop attempts of rate ``k_th(n1, n2, sup)`` each (one per second-neighbour direction), a
+beam-induced hop ``k_beam(sp, n1, n2)`` in a uniformly random direction, and sputtering
+``k_sput(sp, n1, n2)``. Selecting an event: pick a class with probability proportional to
+``count x rate`` (two-level sums over blocks of classes), an atom of the class uniformly (O(1)),
+the event from the rate split and, for a hop, the direction uniformly. A hop whose target is not
+*valid* is a null event: the clock advances, nothing moves (the thinning construction; the
+waiting-time distribution of the real events stays exact, Gillespie 1976; Serebrinsky 2011).
+Atoms with all 12 second neighbours occupied, and detached atoms off the support, are unlisted.
+Time advances by ``-ln(u) / R_total`` (Bortz, Kalos & Lebowitz 1975).
+
+A target f is *valid* when it is empty and either an adhesion site or has at least one occupied
+neighbour besides the mover (``n1[f] + n2[f] >= 2`` counting the mover). An atom may move only if
+it is itself attached (adhesion site, or ``n1 + n2 >= 1``). The rule is symmetric between a move
+and its reverse, so detailed balance of the thermal moves holds exactly on the reachable states
+(tests/kmc/test_detailed_balance.py).
+
+Extending the engine with another event type means adding a column to the per-class rate split
+(``cpart``) and a branch where the event kind is chosen.
 
 Random numbers come from xoshiro256** (Blackman & Vigna 2021) with its state in a NumPy array, so a
 checkpoint restores the stream bit for bit.
@@ -24,7 +39,9 @@ References
 .. [1] A. B. Bortz, M. H. Kalos, J. L. Lebowitz, J. Comput. Phys. 17, 10 (1975).
    doi:10.1016/0021-9991(75)90060-1
 .. [2] D. T. Gillespie, J. Comput. Phys. 22, 403 (1976). doi:10.1016/0021-9991(76)90041-3
-.. [3] D. Blackman, S. Vigna, ACM Trans. Math. Softw. 47, 36 (2021). doi:10.1145/3460772
+.. [3] S. A. Serebrinsky, Phys. Rev. E 83, 037701 (2011) (null events in KMC).
+   doi:10.1103/PhysRevE.83.037701
+.. [4] D. Blackman, S. Vigna, ACM Trans. Math. Softw. 47, 36 (2021). doi:10.1145/3460772
 """
 
 from __future__ import annotations
@@ -33,19 +50,22 @@ import numba as nb
 import numpy as np
 
 N_SPECIES = 3
-N_CLASSES = N_SPECIES * 5 * 13 * 2 * 13
-BLOCK = 64
+N_CLASSES = N_SPECIES * 5 * 13 * 2
+BLOCK = 16
 N_BLOCKS = (N_CLASSES + BLOCK - 1) // BLOCK
 RESUM_EVERY = 1 << 16
+WALL = 0xFFFF
+N_DIRECTIONS = 12
 
 # indices into the int64 counter array
-C_EVENTS, C_THERMAL, C_BEAM, C_SPUTTER, C_ATOMS, C_POOLTOP = range(6)
+C_EVENTS, C_THERMAL, C_BEAM, C_SPUTTER, C_ATOMS, C_POOLTOP, C_NULL = range(7)
+N_COUNTERS = 7
 # indices into the float64 array
 F_TIME, F_TOTAL = range(2)
+# columns of the per-class rate split
+P_THERMAL, P_BEAM, P_SPUTTER = range(3)
 # stop reasons
 STOP_EVENTS, STOP_TIME, STOP_FROZEN = 0, 1, 2
-
-_UINT64_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @nb.njit(cache=True, inline="always")
@@ -86,56 +106,79 @@ def seed_state(seed: int) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True, inline="always")
-def _is_sup(x, nc, sup):
-    return sup[x] != 0
+def class_index(sp: int, n1: int, n2: int, on: int) -> int:
+    """Class index of species code *sp* (1-3) with *n1*, *n2* neighbours, adhesion flag *on*."""
+    return (((sp - 1) * 5 + n1) * 13 + n2) * 2 + on
 
 
-@nb.njit(cache=True, inline="always")
-def _valid(occ, n1, n2, x, nc, sup):
-    if occ[x] != 0:
-        return False
-    return _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
+def decode_class(c: int) -> tuple[int, int, int, int]:
+    """``(sp, n1, n2, on)`` of a class index (inverse of :func:`class_index`)."""
+    on = c % 2
+    n2 = (c // 2) % 13
+    n1 = (c // 26) % 5
+    sp = c // 130 + 1
+    return sp, n1, n2, on
+
+
+def class_table() -> np.ndarray:
+    """int16 table over the low 10 bits of a site word: its class, or -1 if the site is
+    empty, has no free second neighbour (``n2 = 12``) or is detached (off adhesion sites with no
+    occupied neighbour)."""
+    tab = np.full(1024, -1, dtype=np.int16)
+    for w in range(1024):
+        n2 = w & 15
+        n1 = (w >> 4) & 7
+        on = (w >> 7) & 1
+        sp = w >> 8
+        if sp == 0 or n1 > 4 or n2 > 12:
+            continue
+        if n2 == 12 or (on == 0 and n1 + n2 == 0):
+            continue
+        tab[w] = class_index(sp, n1, n2, on)
+    return tab
 
 
 @nb.njit(cache=True)
-def compute_counts(occ, nn_c, nn_a, nnn, nc, sup, n1, n2, vc):
-    """Fill n1, n2 (occupied neighbours) and vc (valid hop targets) from *occ* (in place)."""
+def pack_state(occ, sup, nn_c, nn_a, nnn, nc):
+    """Site words (uint16) from species codes *occ* (0 empty, 1-3, 255 wall) and flags *sup*."""
     n = occ.size
+    st = np.zeros(n, dtype=np.uint16)
     for x in range(n):
-        n1[x] = 0
-        n2[x] = 0
-        vc[x] = 0
+        if occ[x] == 255:
+            st[x] = WALL
+        else:
+            st[x] = (np.uint16(occ[x]) << 8) | (np.uint16(1 if sup[x] != 0 else 0) << 7)
     for x in range(n):
-        if occ[x] == 0 or occ[x] == 255:
+        if st[x] == WALL or (st[x] >> 8) == 0:
             continue
         nn = nn_c if x < nc else nn_a
         for d in range(4):
-            n1[x + nn[d]] += 1
+            y = x + nn[d]
+            if st[y] != WALL:
+                st[y] += 16
         for d in range(12):
-            n2[x + nnn[d]] += 1
+            y = x + nnn[d]
+            if st[y] != WALL:
+                st[y] += 1
+    return st
+
+
+@nb.njit(cache=True)
+def unpack_state(st):
+    """``(occ, n1, n2)`` uint8 arrays from site words (walls: occ 255, n1 = n2 = 0)."""
+    n = st.size
+    occ = np.empty(n, np.uint8)
+    n1 = np.zeros(n, np.uint8)
+    n2 = np.zeros(n, np.uint8)
     for x in range(n):
-        if occ[x] == 255:
-            continue
-        if _valid(occ, n1, n2, x, nc, sup):
-            for d in range(12):
-                y = x + nnn[d]
-                vc[y] += 1
-
-
-@nb.njit(cache=True, inline="always")
-def class_of(occ, n1, n2, vc, x, nc, sup):
-    """Class index of the atom at *x*, or -1 when it has no move (bulk or detached)."""
-    on = 1 if _is_sup(x, nc, sup) else 0
-    a = np.int64(n1[x])
-    b = np.int64(n2[x])
-    if on == 0 and a + b == 0:
-        return -1
-    m = np.int64(vc[x])
-    if m == 0:
-        return -1
-    sp = np.int64(occ[x]) - 1
-    return (((sp * 5 + a) * 13 + b) * 2 + on) * 13 + m
+        w = st[x]
+        if w == WALL:
+            occ[x] = 255
+        else:
+            occ[x] = w >> 8
+            n1[x] = (w >> 4) & 7
+            n2[x] = w & 15
+    return occ, n1, n2
 
 
 @nb.njit(cache=True)
@@ -208,14 +251,9 @@ def _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs):
     fs[F_TOTAL] -= r
 
 
-@nb.njit(cache=True)
-def reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci,
-               nc, sup):
-    """Move the atom at *x* (or a now-empty site) to its current class list."""
-    if occ[x] == 0 or occ[x] == 255:
-        newc = -1
-    else:
-        newc = class_of(occ, n1, n2, vc, x, nc, sup)
+@nb.njit(cache=True, inline="always")
+def _reclassify(x, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
+    newc = ctab[st[x] & 0x3FF]
     oldc = cls[x]
     if newc == oldc:
         return
@@ -226,84 +264,53 @@ def reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate,
 
 
 @nb.njit(cache=True)
-def build_classes(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci,
-                  nc, sup):
+def build_classes(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     """List every movable atom in its class, in site order (deterministic)."""
-    for x in range(occ.size):
+    for x in range(st.size):
         cls[x] = -1
-    for x in range(occ.size):
-        if occ[x] != 0 and occ[x] != 255:
-            reclassify(x, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum,
-                       fs, ci, nc, sup)
+    for x in range(st.size):
+        if st[x] != WALL and (st[x] >> 8) != 0:
+            _reclassify(x, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
     resum(crate, ccount, bsum, fs)
 
 
 @nb.njit(cache=True, inline="always")
-def _mark(x, dirty, dlist, nd):
-    if dirty[x] == 0:
-        dirty[x] = 1
-        dlist[nd] = x
-        return nd + 1
-    return nd
-
-
-@nb.njit(cache=True)
-def _change_site(x, add, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty, dlist, nd):
-    """Update neighbour counts and valid-target counts after site *x* was filled or emptied.
-
-    ``occ[x]`` must already hold the new value. Returns the new length of the dirty list.
-    """
-    delta = 1 if add else -1
-    nd = _mark(x, dirty, dlist, nd)
-    # x itself: valid before/after
-    if add:
-        # x was a valid target for its movers (it was an empty attached site or on the support)
-        was = _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
-        if was:
-            for d in range(12):
-                y = x + nnn[d]
-                vc[y] -= 1
-                nd = _mark(y, dirty, dlist, nd)
-    else:
-        now = _is_sup(x, nc, sup) or (np.int64(n1[x]) + np.int64(n2[x]) >= 2)
-        if now:
-            for d in range(12):
-                y = x + nnn[d]
-                vc[y] += 1
-                nd = _mark(y, dirty, dlist, nd)
+def _add_counts(x, inc, st, nn_c, nn_a, nnn, nc):
+    """Add *inc* (+1 or -1) to the neighbour counts of the 16 neighbours of *x*."""
     nn = nn_c if x < nc else nn_a
     for d in range(16):
         if d < 4:
             y = x + nn[d]
+            dw = 16
         else:
             y = x + nnn[d - 4]
-        if occ[y] == 255:
+            dw = 1
+        w = st[y]
+        if w == WALL:
             continue
-        before = np.int64(n1[y]) + np.int64(n2[y])
-        if d < 4:
-            n1[y] += delta
-        else:
-            n2[y] += delta
-        nd = _mark(y, dirty, dlist, nd)
-        if occ[y] == 0 and not _is_sup(y, nc, sup):
-            after = before + delta
-            if (before >= 2) != (after >= 2):
-                dv = 1 if after >= 2 else -1
-                for e in range(12):
-                    z = y + nnn[e]
-                    vc[z] += dv
-                    nd = _mark(z, dirty, dlist, nd)
-    return nd
+        st[y] = w + dw if inc > 0 else w - dw
+
+
+@nb.njit(cache=True, inline="always")
+def _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap, ccount,
+                       crate, bsum, fs, ci):
+    """Put the atoms among the 16 neighbours of *x* into their current classes."""
+    nn = nn_c if x < nc else nn_a
+    for d in range(16):
+        y = x + (nn[d] if d < 4 else nnn[d - 4])
+        w = st[y]
+        if w != WALL and (w >> 8) != 0:
+            _reclassify(y, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
 
 
 @nb.njit(cache=True)
-def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci, rng,
-             nn_c, nn_a, nnn, nc, sup, k_th, k_beam, dirty, dlist,
-             max_events, t_stop):
+def run_loop(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, ci, rng,
+             nn_c, nn_a, nnn, nc, max_events, t_stop):
     """Execute events until ``ci[C_EVENTS] == max_events`` or the time would pass *t_stop*.
 
-    At a time stop the pending waiting time is discarded and the clock set to *t_stop*; the
-    exponential waiting time is memoryless, so this is exact.
+    ``ci[C_EVENTS]`` counts executed events (thermal hops, beam hops, sputtering); null hops are
+    counted in ``ci[C_NULL]``. At a time stop the pending waiting time is discarded and the clock
+    set to *t_stop*; the exponential waiting time is memoryless, so this is exact.
 
     Returns
     -------
@@ -311,7 +318,7 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
         STOP_EVENTS, STOP_TIME or STOP_FROZEN (total rate zero).
     """
     while ci[C_EVENTS] < max_events:
-        if ci[C_EVENTS] % RESUM_EVERY == 0:
+        if (ci[C_EVENTS] + ci[C_NULL]) % RESUM_EVERY == 0:
             resum(crate, ccount, bsum, fs)
         total = fs[F_TOTAL]
         if total <= 0.0:
@@ -331,10 +338,10 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
         c = blk * BLOCK
         cend = min((blk + 1) * BLOCK, N_CLASSES)
         while True:
-            w = ccount[c] * crate[c]
-            if r < w or c == cend - 1:
+            wgt = ccount[c] * crate[c]
+            if r < wgt or c == cend - 1:
                 break
-            r -= w
+            r -= wgt
             c += 1
         # guard against round-off landing on an empty class
         if ccount[c] == 0:
@@ -343,58 +350,64 @@ def run_loop(occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate, bsum
                 c += 1
             if c == cend:
                 resum(crate, ccount, bsum, fs)
+                ci[C_NULL] += 1
                 continue
-        j = np.int64(uniform(rng) * ccount[c])
+            r = uniform(rng) * ccount[c] * crate[c]
+        # the atom: r / crate[c] is uniform in [0, count); its integer part picks the atom and
+        # its fraction the event (one random number for both)
+        q = r / crate[c]
+        j = np.int64(q)
         if j >= ccount[c]:
             j = ccount[c] - 1
+        frac = q - j
+        if frac < 0.0 or frac >= 1.0:
+            frac = uniform(rng)
         x = np.int64(pool[cstart[c] + j])
-        # decode the class
-        m = c % 13
-        a = (c // 26 // 13) % 5
-        b = (c // 26) % 13
-        on = (c // 13) % 2
-        sp = c // (13 * 2 * 13 * 5)
-        kt = m * k_th[a, b, on]
-        kb = k_beam[sp, a * 13 + b]
-        ru = uniform(rng) * crate[c]
-        kind = 0 if ru < kt else (1 if ru < kt + kb else 2)
-        nd = 0
-        species = occ[x]
-        # remove the atom from x
-        occ[x] = 0
-        nd = _change_site(x, False, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty,
-                          dlist, nd)
-        if kind == 2:
-            ci[C_SPUTTER] += 1
-            ci[C_ATOMS] -= 1
-        else:
-            # pick the target among the valid second neighbours (x counts as empty now,
-            # and n1/n2 of the targets no longer include the mover: need >= 1 here)
-            q = np.int64(uniform(rng) * m)
-            if q >= m:
-                q = m - 1
-            f = -1
-            for d in range(12):
-                y = x + nnn[d]
-                if occ[y] != 0:
-                    continue
-                if _is_sup(y, nc, sup) or (np.int64(n1[y]) + np.int64(n2[y]) >= 1):
-                    if q == 0:
-                        f = y
-                        break
-                    q -= 1
-            occ[f] = species
-            nd = _change_site(f, True, occ, n1, n2, vc, nn_c, nn_a, nnn, nc, sup, dirty,
-                              dlist, nd)
+        ru = frac * crate[c]
+        kt = cpart[c, P_THERMAL]
+        kb = cpart[c, P_BEAM]
+        if ru < kt + kb:
+            # a hop in direction d; thermal and beam hops both pick d uniformly
+            if ru < kt:
+                kind = 0
+                d = np.int64(uniform(rng) * N_DIRECTIONS)
+            else:
+                kind = 1
+                d = np.int64(uniform(rng) * N_DIRECTIONS)
+            if d >= N_DIRECTIONS:
+                d = N_DIRECTIONS - 1
+            f = x + nnn[d]
+            wf = st[f]
+            # valid target: empty (word < 256; walls are 0xFFFF) and adhesion site or
+            # another occupied neighbour besides the mover
+            if wf >= 256 or ((wf & 0x80) == 0 and ((wf >> 4) & 7) + (wf & 15) < 2):
+                ci[C_NULL] += 1
+                continue
+            w = st[x]
+            species = w >> 8
+            _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs)
+            st[x] = w & 0xFF
+            st[f] = st[f] | (species << 8)
+            # counts first, then classes: the neighbours x and f share (2 nearest, 4 second)
+            # end in their old class and are not relisted
+            _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
+            _add_counts(f, 1, st, nn_c, nn_a, nnn, nc)
+            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+                               ccount, crate, bsum, fs, ci)
+            _reclassify_around(f, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+                               ccount, crate, bsum, fs, ci)
             if kind == 0:
                 ci[C_THERMAL] += 1
             else:
                 ci[C_BEAM] += 1
-        for i in range(nd):
-            y = dlist[i]
-            dirty[y] = 0
-            if (occ[y] != 0 and occ[y] != 255) or cls[y] >= 0:
-                reclassify(y, occ, n1, n2, vc, cls, slot, pool, cstart, ccap, ccount, crate,
-                           bsum, fs, ci, nc, sup)
+        else:
+            # sputtering: the atom leaves the specimen
+            _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs)
+            st[x] = st[x] & 0xFF
+            _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
+            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+                               ccount, crate, bsum, fs, ci)
+            ci[C_SPUTTER] += 1
+            ci[C_ATOMS] -= 1
         ci[C_EVENTS] += 1
     return STOP_EVENTS

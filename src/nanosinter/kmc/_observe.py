@@ -6,9 +6,9 @@ Definitions (the same as :mod:`nanosinter.geometry` uses on images, in 3-D):
   of each lobe on its far side from the neck (beyond its own centre along x) and above the
   support contact region; ``center_distance_nm`` is the distance between the fitted centres.
 - ``neck_radius_nm``: the smallest cross-section radius between the two centres: for each
-  atomic plane normal to x (every a/4), the radius of the circle with the plane's area
-  (atoms x a^2 / 2, a {100} plane holding 2 atoms per a^2). For a neck of revolution this is half the
-  smallest width seen in projection.
+  slab normal to x holding one cation and one anion {100} plane (a/2 thick), the radius of the
+  circle with the slab's area (atoms x a^2 / 4, each plane holding 2 atoms per a^2). For a neck
+  of revolution this is half the smallest width seen in projection.
 - ``neck_curvature_radius_nm``: radius of curvature R of that profile rho(x) at the neck, from
   a parabola fitted over +-max(a, rho_min/2) around the minimum: R = 1 / rho''.
 - ``gap_nm``: before contact, the smallest distance between atoms of the two bodies minus the
@@ -146,7 +146,6 @@ def dimer_observables(*, occ: np.ndarray, n1: np.ndarray, n2: np.ndarray, grid,
     """
     nn_c, nn_a, nnn = offsets
     a = grid.lattice_constant_nm
-    h = a / 2
     atoms = np.flatnonzero((occ != 0) & (occ != 255))
     pos = grid.positions_nm(atoms)
     surf = (n1[atoms].astype(np.int64) + n2[atoms]) < 16
@@ -188,14 +187,16 @@ def dimer_observables(*, occ: np.ndarray, n1: np.ndarray, n2: np.ndarray, grid,
     x2 = f2[0] if np.isfinite(f2[0]) else c2[0]
     body = lab == l1
     xs = pos[body, 0]
-    # one bin per atomic plane normal to x (planes every a/4, 2 atoms per a^2 each)
-    q = a / 4
+    # one bin per pair of atomic planes normal to x (a cation and an anion plane, a/2 thick,
+    # 4 atoms per a^2): a second-neighbour link spans a/2 in x, so a connected body leaves no
+    # empty bin between the centres
+    q = a / 2
     k1, k2 = math.floor(x1 / q), math.ceil(x2 / q)
-    edges = (np.arange(k1, k2 + 1) + 0.5) * q
+    edges = (np.arange(k1, k2 + 1) - 0.25) * q
     if edges.size < 4:
         return out
     counts, _ = np.histogram(xs, bins=edges)
-    rho = np.sqrt(counts * a**2 / 2 / math.pi)
+    rho = np.sqrt(counts * a**2 / 4 / math.pi)
     mid = 0.5 * (edges[:-1] + edges[1:])
     inner = slice(1, len(rho) - 1)
     k = int(np.argmin(rho[inner])) + 1

@@ -54,9 +54,10 @@ def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
     the carbon/ligand bridge between particles (``bridge.enabled``): sites outside the particles
     whose distances d_i, d_j to the surfaces of two particles satisfy d_i + d_j <= 2 t
     (t = ``bridge.shell_nm``), i.e. the gap region spanned by their carbon shells where the shells
-    of thickness t meet. It exists only between particles closer than 2 t. Tang et al. (2023) see a carbon shell on the particles from the start of
-    irradiation and sintering only across gaps of 1-2 nm; the bridge is how this model lets
-    surface atoms cross such a gap (docs/kmc.md).
+    of thickness t meet. It exists only between particles closer than 2 t. Tang et al. (2023)
+    see a carbon shell on the particles from the start of irradiation and sintering only
+    across gaps of 1-2 nm; the bridge is how this model lets surface atoms cross such a gap
+    (docs/kmc.md).
 
     References
     ----------
@@ -84,10 +85,7 @@ def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
 
 @dataclass
 class _State:
-    occ: np.ndarray
-    n1: np.ndarray
-    n2: np.ndarray
-    vc: np.ndarray
+    st: np.ndarray
     cls: np.ndarray
     slot: np.ndarray
     pool: np.ndarray
@@ -128,36 +126,46 @@ class Simulation:
         en = self.config["energy"]
         self.beam = beam_rates(**self.config["beam"], bond_nn_eV=en["bond_nn_eV"],
                                bond_nnn_eV=en["bond_nnn_eV"])
+        self.ctab = E.class_table()
         self.temperature_K = temperature_at(self.config, 0.0)
+        self._set_rates(self.temperature_K)
         self._init_state(occ, E.seed_state(self.seed))
-        self.crate = self._class_rates(self.temperature_K)
-        s = self.s
-        E.build_classes(s.occ, s.n1, s.n2, s.vc, s.cls, s.slot, s.pool, s.cstart, s.ccap,
-                        s.ccount, self.crate, s.bsum, s.fs, s.ci, *self._geom())
 
     # -- set-up -------------------------------------------------------------------------------
     def _init_state(self, occ: np.ndarray, rng: np.ndarray) -> None:
         n = occ.size
-        n1 = np.zeros(n, np.uint8)
-        n2 = np.zeros(n, np.uint8)
-        vc = np.zeros(n, np.uint8)
         nn_c, nn_a, nnn = self.offsets
-        E.compute_counts(occ, nn_c, nn_a, nnn, *self._geom(), n1, n2, vc)
+        st = E.pack_state(occ, self.sup, nn_c, nn_a, nnn, self.grid.n_cells)
         pool_size = 4 * self.n_atoms_initial + 8 * E.N_CLASSES
-        ci = np.zeros(6, np.int64)
+        ci = np.zeros(E.N_COUNTERS, np.int64)
         ci[E.C_ATOMS] = self.n_atoms_initial
         self.s = _State(
-            occ=occ, n1=n1, n2=n2, vc=vc,
-            cls=np.full(n, -1, np.int16), slot=np.zeros(n, np.int32),
+            st=st, cls=np.full(n, -1, np.int16), slot=np.zeros(n, np.int32),
             pool=np.zeros(pool_size, np.int32), cstart=np.zeros(E.N_CLASSES, np.int64),
             ccap=np.zeros(E.N_CLASSES, np.int64), ccount=np.zeros(E.N_CLASSES, np.int64),
             bsum=np.zeros(E.N_BLOCKS), fs=np.zeros(2), ci=ci, rng=rng,
         )
-        self._dirty = np.zeros(n, np.uint8)
-        self._dlist = np.zeros(4096, np.int64)
+        self._build_classes()
 
-    def _geom(self) -> tuple[int, np.ndarray]:
-        return self.grid.n_cells, self.sup
+    def _build_classes(self) -> None:
+        s = self.s
+        s.ccount[...] = 0
+        s.ccap[...] = 0
+        s.ci[E.C_POOLTOP] = 0
+        E.build_classes(s.st, self.ctab, s.cls, s.slot, s.pool, s.cstart, s.ccap, s.ccount,
+                        self.crate, s.bsum, s.fs, s.ci)
+
+    def set_occupancy(self, occ: np.ndarray) -> None:
+        """Replace the occupancy (species codes, walls 255 where the grid has walls) and rebuild
+        the counts and class lists; clock, counters and random stream are kept."""
+        occ = np.asarray(occ, dtype=np.uint8)
+        if occ.shape != self.s.st.shape or not np.array_equal(occ == 255,
+                                                              self.s.st == E.WALL):
+            raise ConfigError("set_occupancy: the occupancy does not match the grid")
+        nn_c, nn_a, nnn = self.offsets
+        self.s.st[...] = E.pack_state(occ, self.sup, nn_c, nn_a, nnn, self.grid.n_cells)
+        self.s.ci[E.C_ATOMS] = int(((occ != 0) & (occ != 255)).sum())
+        self._build_classes()
 
     def _thermal(self, temperature_K: float) -> np.ndarray:
         en = self.config["energy"]
@@ -168,19 +176,20 @@ class Simulation:
             adhesion_eV=sup["adhesion_eV"],
             attempt_frequency_Hz=en["attempt_frequency_Hz"])
 
-    def _class_rates(self, temperature_K: float) -> np.ndarray:
-        self._k_th = self._thermal(temperature_K)
+    def _set_rates(self, temperature_K: float) -> None:
+        """Per-class total rates ``crate`` and their split ``cpart`` (thermal, beam, sputter)."""
+        k_th = self._thermal(temperature_K)
         kb = self.beam.hop_per_s
         ks = self.beam.sputter_per_s
-        out = np.zeros(E.N_CLASSES)
-        for sp in range(E.N_SPECIES):
-            for a in range(5):
-                for b in range(13):
-                    for sup in range(2):
-                        for m in range(1, 13):
-                            c = (((sp * 5 + a) * 13 + b) * 2 + sup) * 13 + m
-                            out[c] = m * self._k_th[a, b, sup] + kb[sp, a, b] + ks[sp, a, b]
-        return out
+        part = np.zeros((E.N_CLASSES, 3))
+        for c in range(E.N_CLASSES):
+            sp, a, b, on = E.decode_class(c)
+            part[c, E.P_THERMAL] = E.N_DIRECTIONS * k_th[a, b, on]
+            part[c, E.P_BEAM] = kb[sp - 1, a, b]
+            part[c, E.P_SPUTTER] = ks[sp - 1, a, b]
+        self._k_th = k_th
+        self.cpart = part
+        self.crate = part.sum(axis=1)
 
     # -- properties ---------------------------------------------------------------------------
     @property
@@ -189,7 +198,13 @@ class Simulation:
 
     @property
     def events(self) -> int:
+        """Executed events (thermal hops, beam hops, sputtering; null hops not counted)."""
         return int(self.s.ci[E.C_EVENTS])
+
+    @property
+    def null_events(self) -> int:
+        """Hop attempts towards an invalid target (clock advanced, nothing moved)."""
+        return int(self.s.ci[E.C_NULL])
 
     @property
     def n_atoms(self) -> int:
@@ -205,13 +220,23 @@ class Simulation:
     def total_rate_per_s(self) -> float:
         return float(self.s.fs[E.F_TOTAL])
 
+    def site_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(occ, n1, n2)``: species codes (0 empty, 1-3, 255 wall) and occupied nearest /
+        second-neighbour counts of every grid entry (fresh uint8 arrays)."""
+        return E.unpack_state(self.s.st)
+
+    @property
+    def occ(self) -> np.ndarray:
+        """Species codes of every grid entry (0 empty, 1-3 = SPECIES index + 1, 255 wall)."""
+        return self.site_arrays()[0]
+
     # -- running ------------------------------------------------------------------------------
     def set_temperature(self, temperature_K: float) -> None:
         """Change the temperature (rates and sums recomputed exactly)."""
         if temperature_K == self.temperature_K:
             return
         self.temperature_K = float(temperature_K)
-        self.crate = self._class_rates(self.temperature_K)
+        self._set_rates(self.temperature_K)
         E.resum(self.crate, self.s.ccount, self.s.bsum, self.s.fs)
 
     def advance(self, *, max_events: int, t_stop: float) -> int:
@@ -222,15 +247,9 @@ class Simulation:
         s = self.s
         nn_c, nn_a, nnn = self.offsets
         return int(E.run_loop(
-            s.occ, s.n1, s.n2, s.vc, s.cls, s.slot, s.pool, s.cstart, s.ccap, s.ccount,
-            self.crate, s.bsum, s.fs, s.ci, s.rng, nn_c, nn_a, nnn, *self._geom(),
-            self._k_th, self._beam_engine_table(), self._dirty, self._dlist,
+            s.st, self.ctab, s.cls, s.slot, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
+            self.cpart, s.bsum, s.fs, s.ci, s.rng, nn_c, nn_a, nnn, self.grid.n_cells,
             np.int64(max_events), float(t_stop)))
-
-    def _beam_engine_table(self) -> np.ndarray:
-        # run_loop splits an atom's rate into thermal / beam hop / sputter with the beam-hop
-        # rate per (species, n1 * 13 + n2)
-        return self.beam.hop_per_s.reshape(E.N_SPECIES, 65)
 
     # -- observing ----------------------------------------------------------------------------
     def observables(self) -> dict[str, float]:
@@ -238,8 +257,9 @@ class Simulation:
         g = self.config["geometry"]
         row: dict[str, Any] = {"time_s": self.time_s, "events": self.events,
                                "n_atoms": self.n_atoms}
+        occ, n1, n2 = self.site_arrays()
         row.update(dimer_observables(
-            occ=self.s.occ, n1=self.s.n1, n2=self.s.n2, grid=self.grid, offsets=self.offsets,
+            occ=occ, n1=n1, n2=n2, grid=self.grid, offsets=self.offsets,
             centers_nm=np.asarray(g["centers_nm"]), truncation_nm=g["truncation_nm"]))
         row.update(self.counts)
         row["temperature_K"] = self.temperature_K
@@ -247,7 +267,7 @@ class Simulation:
 
     def atoms(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions (N, 3) in nm and species indices (N,) into ``SPECIES`` of all atoms."""
-        occ = self.s.occ
+        occ = self.occ
         idx = np.flatnonzero((occ != 0) & (occ != 255))
         return self.grid.positions_nm(idx), (occ[idx] - 1).astype(np.uint8)
 
@@ -257,19 +277,19 @@ class Simulation:
                         time_s=self.time_s, events=self.events, box_nm=self.grid.box_nm)
 
     def memory_bytes(self) -> int:
-        """Bytes held by the engine's arrays."""
+        """Bytes held by the engine's arrays (site words, class lists, rate tables, stream)."""
         s = self.s
         arrays = [getattr(s, f) for f in s.__dataclass_fields__]
-        arrays += [self._dirty, self._dlist, self.crate]
+        arrays += [self.crate, self.cpart, self.ctab, self.sup]
         return int(sum(a.nbytes for a in arrays))
 
     @property
     def n_lattice_sites(self) -> int:
         """Number of usable lattice sites in the box."""
-        return int((self.s.occ != 255).sum())
+        return int((self.s.st != E.WALL).sum())
 
     # -- checkpoints --------------------------------------------------------------------------
-    _SAVED = ("occ", "pool", "cstart", "ccap", "ccount", "bsum", "fs", "ci", "rng")
+    _SAVED = ("st", "pool", "cstart", "ccap", "ccount", "bsum", "fs", "ci", "rng")
 
     def save_checkpoint(self, path: str | Path, extra: dict[str, Any]) -> None:
         """Write the full engine state plus *extra* (JSON-able) atomically."""
@@ -286,19 +306,17 @@ class Simulation:
                 data = {k: z[k] for k in z.files}
         except (OSError, ValueError) as exc:
             raise FileFormatError(f"{path}: unreadable checkpoint ({exc})") from None
-        if data["occ"].shape != self.s.occ.shape:
-            raise FileFormatError(f"{path}: checkpoint does not match this configuration")
         s = self.s
+        if any(k not in data for k in self._SAVED) or data["st"].shape != s.st.shape or \
+                data["pool"].shape != s.pool.shape:
+            raise FileFormatError(f"{path}: checkpoint does not match this configuration")
         for k in self._SAVED:
             getattr(s, k)[...] = data[k]
-        nn_c, nn_a, nnn = self.offsets
-        E.compute_counts(s.occ, nn_c, nn_a, nnn, *self._geom(), s.n1, s.n2, s.vc)
         s.cls[...] = -1
         for c in np.flatnonzero(s.ccount):
             members = s.pool[s.cstart[c]: s.cstart[c] + s.ccount[c]]
             s.cls[members] = c
             s.slot[members] = np.arange(s.ccount[c], dtype=np.int32)
         self.temperature_K = float(data["temperature_K"])
-        self.crate = self._class_rates(self.temperature_K)
+        self._set_rates(self.temperature_K)
         return json.loads(str(data["extra_json"]))
-
