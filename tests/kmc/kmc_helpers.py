@@ -35,11 +35,12 @@ def check_consistency(sim) -> None:
     occupied = (occ != 255) & (occ != 0)
     for x in np.flatnonzero(occupied):
         c = sim.ctab[s.st[x] & 0x3FF]
-        assert s.cls[x] == c
+        v = s.cs[x]
+        assert (v & E.CLASS_MASK if v >= 0 else -1) == c
         if c >= 0:
-            assert s.pool[s.cstart[c] + s.slot[x]] == x
-    assert np.all(s.cls[~occupied] == -1)
-    listed = int((s.cls >= 0).sum())
+            assert s.pool[s.cstart[c] + (v >> E.CLASS_BITS)] == x
+    assert np.all(s.cs[~occupied] == -1)
+    listed = int((s.cs >= 0).sum())
     assert listed == int(s.ccount.sum())
     total = float((s.ccount * sim.crate).sum())
     # incremental sums drift by round-off between exact re-summations (every 65536 attempts)

@@ -12,13 +12,14 @@ neighbour updates of a move to one memory access per neighbour.
 
 Classes. Each occupied site belongs to the class ``(sp, n1, n2, sup)`` (390 classes; index from the
 low 10 bits of the word through the table :func:`class_table`). All atoms of a class have the same
-rates: 12 hop attempts of rate ``k_th(n1, n2, sup)`` each (one per second-neighbour direction), a
-beam-induced hop ``k_beam(sp, n1, n2)`` in a uniformly random direction, and sputtering
-``k_sput(sp, n1, n2)``. Selecting an event: pick a class with probability proportional to
-``count x rate`` (two-level sums over blocks of classes), an atom of the class uniformly (O(1)),
-the event from the rate split and, for a hop, the direction uniformly. A hop whose target is not
-*valid* is a null event: the clock advances, nothing moves (the thinning construction; the
-waiting-time distribution of the real events stays exact, Gillespie 1976; Serebrinsky 2011).
+rates: ``12 - n2`` thermal hop attempts of rate ``k_th(n1, n2, sup)`` each (one per unoccupied
+second-neighbour direction), a beam-induced hop ``k_beam(sp, n1, n2)`` in a uniformly random
+direction (into an occupied site it does nothing), and sputtering ``k_sput(sp, n1, n2)``.
+Selecting an event: pick a class with probability proportional to ``count x rate`` (two-level
+sums over blocks of classes), an atom of the class uniformly (O(1)), the event from the rate
+split and, for a hop, the direction. A hop whose target is not *valid* is a null event: the clock
+advances, nothing moves (the thinning construction; the waiting-time distribution of the real
+events stays exact, Gillespie 1976; Serebrinsky 2011).
 Atoms with all 12 second neighbours occupied, and detached atoms off the support, are unlisted.
 Time advances by ``-ln(u) / R_total`` (Bortz, Kalos & Lebowitz 1975).
 
@@ -56,6 +57,10 @@ N_BLOCKS = (N_CLASSES + BLOCK - 1) // BLOCK
 RESUM_EVERY = 1 << 16
 WALL = 0xFFFF
 N_DIRECTIONS = 12
+# class-list entry of a site: (slot << CLASS_BITS) | class, or -1 when unlisted
+CLASS_BITS = 9
+CLASS_MASK = (1 << CLASS_BITS) - 1
+MAX_LISTED = 1 << (31 - CLASS_BITS)
 
 # indices into the int64 counter array
 C_EVENTS, C_THERMAL, C_BEAM, C_SPUTTER, C_ATOMS, C_POOLTOP, C_NULL = range(7)
@@ -214,7 +219,7 @@ def _compact(pool, cstart, ccap, ccount, ci):
 
 
 @nb.njit(cache=True)
-def _list(x, c, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
+def _list(x, c, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     if ccount[c] == ccap[c]:
         newcap = max(8, 2 * ccap[c])
         if ci[C_POOLTOP] + newcap > pool.size:
@@ -228,49 +233,50 @@ def _list(x, c, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
             ccap[c] = newcap
             ci[C_POOLTOP] = top + newcap
     pool[cstart[c] + ccount[c]] = x
-    slot[x] = ccount[c]
+    cs[x] = (ccount[c] << CLASS_BITS) | c
     ccount[c] += 1
-    cls[x] = c
     r = crate[c]
     bsum[c // BLOCK] += r
     fs[F_TOTAL] += r
 
 
 @nb.njit(cache=True)
-def _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs):
-    c = cls[x]
-    j = slot[x]
+def _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs):
+    v = cs[x]
+    c = v & CLASS_MASK
+    j = v >> CLASS_BITS
     last = ccount[c] - 1
     y = pool[cstart[c] + last]
     pool[cstart[c] + j] = y
-    slot[y] = j
+    cs[y] = (j << CLASS_BITS) | c
     ccount[c] = last
-    cls[x] = -1
+    cs[x] = -1
     r = crate[c]
     bsum[c // BLOCK] -= r
     fs[F_TOTAL] -= r
 
 
 @nb.njit(cache=True, inline="always")
-def _reclassify(x, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
+def _reclassify(x, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     newc = ctab[st[x] & 0x3FF]
-    oldc = cls[x]
+    v = cs[x]
+    oldc = v & CLASS_MASK if v >= 0 else -1
     if newc == oldc:
         return
     if oldc >= 0:
-        _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs)
+        _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs)
     if newc >= 0:
-        _list(x, newc, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
+        _list(x, newc, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
 
 
 @nb.njit(cache=True)
-def build_classes(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
+def build_classes(st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     """List every movable atom in its class, in site order (deterministic)."""
     for x in range(st.size):
-        cls[x] = -1
+        cs[x] = -1
     for x in range(st.size):
         if st[x] != WALL and (st[x] >> 8) != 0:
-            _reclassify(x, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
+            _reclassify(x, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
     resum(crate, ccount, bsum, fs)
 
 
@@ -292,7 +298,7 @@ def _add_counts(x, inc, st, nn_c, nn_a, nnn, nc):
 
 
 @nb.njit(cache=True, inline="always")
-def _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap, ccount,
+def _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap, ccount,
                        crate, bsum, fs, ci):
     """Put the atoms among the 16 neighbours of *x* into their current classes."""
     nn = nn_c if x < nc else nn_a
@@ -300,11 +306,11 @@ def _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart
         y = x + (nn[d] if d < 4 else nnn[d - 4])
         w = st[y]
         if w != WALL and (w >> 8) != 0:
-            _reclassify(y, st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
+            _reclassify(y, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
 
 
 @nb.njit(cache=True)
-def run_loop(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, ci, rng,
+def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, ci, rng,
              nn_c, nn_a, nnn, nc, max_events, t_stop):
     """Execute events until ``ci[C_EVENTS] == max_events`` or the time would pass *t_stop*.
 
@@ -369,13 +375,30 @@ def run_loop(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, cpart, bsum
         if ru < kt + kb:
             # a hop in direction d; thermal and beam hops both pick d uniformly
             if ru < kt:
+                # thermal: uniformly among the 12 - n2 second neighbours not occupied
                 kind = 0
-                d = np.int64(uniform(rng) * N_DIRECTIONS)
+                n_free = N_DIRECTIONS - np.int64(st[x] & 15)
+                q = np.int64(uniform(rng) * n_free)
+                if q >= n_free:
+                    q = n_free - 1
+                d = 0
+                while True:
+                    if (st[x + nnn[d]] >> 8) != np.uint16(0):
+                        if st[x + nnn[d]] == WALL:
+                            if q == 0:
+                                break
+                            q -= 1
+                    else:
+                        if q == 0:
+                            break
+                        q -= 1
+                    d += 1
             else:
+                # beam: the knock-on direction is uniform; into an occupied site it does nothing
                 kind = 1
                 d = np.int64(uniform(rng) * N_DIRECTIONS)
-            if d >= N_DIRECTIONS:
-                d = N_DIRECTIONS - 1
+                if d >= N_DIRECTIONS:
+                    d = N_DIRECTIONS - 1
             f = x + nnn[d]
             wf = st[f]
             # valid target: empty (word < 256; walls are 0xFFFF) and adhesion site or
@@ -385,16 +408,16 @@ def run_loop(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, cpart, bsum
                 continue
             w = st[x]
             species = w >> 8
-            _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs)
+            _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs)
             st[x] = w & 0xFF
             st[f] = st[f] | (species << 8)
             # counts first, then classes: the neighbours x and f share (2 nearest, 4 second)
             # end in their old class and are not relisted
             _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
             _add_counts(f, 1, st, nn_c, nn_a, nnn, nc)
-            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
                                ccount, crate, bsum, fs, ci)
-            _reclassify_around(f, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+            _reclassify_around(f, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
                                ccount, crate, bsum, fs, ci)
             if kind == 0:
                 ci[C_THERMAL] += 1
@@ -402,10 +425,10 @@ def run_loop(st, ctab, cls, slot, pool, cstart, ccap, ccount, crate, cpart, bsum
                 ci[C_BEAM] += 1
         else:
             # sputtering: the atom leaves the specimen
-            _unlist(x, cls, slot, pool, cstart, ccount, crate, bsum, fs)
+            _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs)
             st[x] = st[x] & 0xFF
             _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
-            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cls, slot, pool, cstart, ccap,
+            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
                                ccount, crate, bsum, fs, ci)
             ci[C_SPUTTER] += 1
             ci[C_ATOMS] -= 1

@@ -86,8 +86,7 @@ def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
 @dataclass
 class _State:
     st: np.ndarray
-    cls: np.ndarray
-    slot: np.ndarray
+    cs: np.ndarray
     pool: np.ndarray
     cstart: np.ndarray
     ccap: np.ndarray
@@ -123,6 +122,9 @@ class Simulation:
         self.n_atoms_initial = int(((occ != 0) & (occ != 255)).sum())
         if self.n_atoms_initial == 0:
             raise ConfigError("geometry: the particles contain no lattice sites")
+        if self.n_atoms_initial >= E.MAX_LISTED:
+            raise ConfigError(f"geometry: {self.n_atoms_initial} atoms exceed the engine's "
+                              f"limit of {E.MAX_LISTED - 1}")
         en = self.config["energy"]
         self.beam = beam_rates(**self.config["beam"], bond_nn_eV=en["bond_nn_eV"],
                                bond_nnn_eV=en["bond_nnn_eV"])
@@ -140,7 +142,7 @@ class Simulation:
         ci = np.zeros(E.N_COUNTERS, np.int64)
         ci[E.C_ATOMS] = self.n_atoms_initial
         self.s = _State(
-            st=st, cls=np.full(n, -1, np.int16), slot=np.zeros(n, np.int32),
+            st=st, cs=np.full(n, -1, np.int32),
             pool=np.zeros(pool_size, np.int32), cstart=np.zeros(E.N_CLASSES, np.int64),
             ccap=np.zeros(E.N_CLASSES, np.int64), ccount=np.zeros(E.N_CLASSES, np.int64),
             bsum=np.zeros(E.N_BLOCKS), fs=np.zeros(2), ci=ci, rng=rng,
@@ -152,7 +154,7 @@ class Simulation:
         s.ccount[...] = 0
         s.ccap[...] = 0
         s.ci[E.C_POOLTOP] = 0
-        E.build_classes(s.st, self.ctab, s.cls, s.slot, s.pool, s.cstart, s.ccap, s.ccount,
+        E.build_classes(s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount,
                         self.crate, s.bsum, s.fs, s.ci)
 
     def set_occupancy(self, occ: np.ndarray) -> None:
@@ -184,7 +186,7 @@ class Simulation:
         part = np.zeros((E.N_CLASSES, 3))
         for c in range(E.N_CLASSES):
             sp, a, b, on = E.decode_class(c)
-            part[c, E.P_THERMAL] = E.N_DIRECTIONS * k_th[a, b, on]
+            part[c, E.P_THERMAL] = (E.N_DIRECTIONS - b) * k_th[a, b, on]
             part[c, E.P_BEAM] = kb[sp - 1, a, b]
             part[c, E.P_SPUTTER] = ks[sp - 1, a, b]
         self._k_th = k_th
@@ -247,7 +249,7 @@ class Simulation:
         s = self.s
         nn_c, nn_a, nnn = self.offsets
         return int(E.run_loop(
-            s.st, self.ctab, s.cls, s.slot, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
+            s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
             self.cpart, s.bsum, s.fs, s.ci, s.rng, nn_c, nn_a, nnn, self.grid.n_cells,
             np.int64(max_events), float(t_stop)))
 
@@ -312,11 +314,10 @@ class Simulation:
             raise FileFormatError(f"{path}: checkpoint does not match this configuration")
         for k in self._SAVED:
             getattr(s, k)[...] = data[k]
-        s.cls[...] = -1
+        s.cs[...] = -1
         for c in np.flatnonzero(s.ccount):
             members = s.pool[s.cstart[c]: s.cstart[c] + s.ccount[c]]
-            s.cls[members] = c
-            s.slot[members] = np.arange(s.ccount[c], dtype=np.int32)
+            s.cs[members] = (np.arange(s.ccount[c], dtype=np.int32) << E.CLASS_BITS) | c
         self.temperature_K = float(data["temperature_K"])
         self._set_rates(self.temperature_K)
         return json.loads(str(data["extra_json"]))
