@@ -9,8 +9,10 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
+from nanosinter._validation import check_choice, check_positive
+from nanosinter.analysis._profile import fit_lobe, fit_neck, noise_correlation_area
 from nanosinter.analysis._segment import Segmentation
-from nanosinter.errors import AnalysisError
+from nanosinter.errors import AnalysisError, InputError
 from nanosinter.geometry import DimerGeometry, measure_dimer_mask
 
 #: Columns of ``dimer.csv`` (docs/architecture.md "Dimer table"), then extras for overlays.
@@ -29,36 +31,56 @@ class DimerOptions:
 
     Attributes
     ----------
-    method : {"model", "outline"}
-        "model" (default): fit the projected thickness of the revolved Figure-3g dimer to the
-        contrast image (sub-pixel, ~0.1-0.3 nm, slower); "outline": measure the outline at the
-        segmentation level with :func:`nanosinter.geometry.measure_dimer_mask` (fast, but a
-        rounded particle's outline at a detection level lies inside its silhouette by
-        ``~level_thickness^2 / (8 r)``, 0.5-1 nm at low dose).
+    method : {"profile", "outline", "model"}
+        "profile" (default): the outline at the detection level gives the topology, lobe
+        centres, neck position and the concave neck arcs; then r1, r2 (and centres) are fitted
+        to the blurred projected-thickness profile of every pixel of each lobe away from the
+        neck, and the neck radius to the contrast across the line of centres at the neck
+        (:mod:`nanosinter.analysis._profile`), which removes the ~0.2-1 nm inward bias of a
+        thresholded outline; R is the outline's concave-arc radius scaled by the same
+        correction as the neck (see :meth:`DimerAnalyzer.measure`). "outline": the outline at
+        the detection level only (:func:`nanosinter.geometry.measure_dimer_mask`; fast,
+        biased inward). "model": a 2-D least-squares fit of the whole revolved Figure-3g dimer
+        (:func:`fit_dimer_image`; slow).
     margin_nm : float
         Margin of the crop around the dimer.
+    denoise_sigma_px : float
+        Gaussian denoising of the full-resolution crop for the outline (pixels).
     bin_factor : int
-        Binning of the crop for the model fit.
+        Binning of the crop for the profile and model fits.
     max_nfev : int
-        Function evaluations of the fit (warm-started from the previous frame).
+        Function evaluations of the "model" fit.
     contact_sigma : float
-        Contact is declared when the lobes overlap or the fitted neck radius exceeds this many
-        standard errors (and 0.2 nm).
+        Contact is declared when the fitted lobes overlap or the neck radius fitted across the
+        gap exceeds this many standard errors and ``min_neck_nm``.
+    min_neck_nm : float
+        Smallest neck radius that counts as contact (0.3 nm = 3 pixels at 0.1 nm/px, about the
+        resolution of the default renderer; calibrated on the synthetic movies of the tests).
     gap_window_nm : (float, float)
         The sintering window of gaps flagged in ``gap_in_window`` (1-2 nm: Tang et al. 2023,
         doi:10.3390/nano13243082, only particles this close sintered).
     """
 
-    method: str = "model"
+    method: str = "profile"
     margin_nm: float = 3.0
+    denoise_sigma_px: float = 3.0
     bin_factor: int = 2
     max_nfev: int = 60
     contact_sigma: float = 3.0
+    min_neck_nm: float = 0.3
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
+
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, ("profile", "outline", "model"))
+        check_positive("margin_nm", self.margin_nm)
+        check_positive("denoise_sigma_px", self.denoise_sigma_px, allow_zero=True)
+        check_positive("contact_sigma", self.contact_sigma)
+        if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
+            raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
 
 class DimerAnalyzer:
-    """Follows one dimer through a movie (stateful: warm starts and lobe identities).
+    """Follows one dimer through a movie (stateful: lobe identities, warm starts).
 
     The dimer is chosen in the first frame with particles as the two bodies with the
     smallest surface-to-surface distance (or the largest body if there is only one); later
@@ -66,11 +88,15 @@ class DimerAnalyzer:
     """
 
     def __init__(self, pixel_size_nm: float, options: DimerOptions | None = None,
-                 *, denoise_sigma_px: float = 1.5) -> None:
+                 *, denoise_sigma_px: float | None = None) -> None:
         self.ps = float(pixel_size_nm)
         self.opt = options or DimerOptions()
-        self.corr_px = max(denoise_sigma_px, 1.0) * 2.0
+        sig = self.opt.denoise_sigma_px if denoise_sigma_px is None else denoise_sigma_px
+        self.sigma_px = float(sig)
+        self.corr_px = max(self.sigma_px, 1.0) * 2.0
         self._lobes_nm: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._radii: tuple[float, float] | None = None
+        self._warm: tuple[float, float, float] | None = None
         self._params: np.ndarray | None = None
 
     # ------------------------------------------------------------------ selection
@@ -78,11 +104,12 @@ class DimerAnalyzer:
         if not particles:
             return []
         dx, dy = drift_px
+        b = int(getattr(seg, "bin_factor", 1))
         if self._lobes_nm is not None:
             chosen = []
             for (x, y) in self._lobes_nm:
-                col = int(round(x / self.ps + dx))
-                row = int(round(y / self.ps + dy))
+                col = int(round((x / self.ps + dx - (b - 1) / 2) / b))
+                row = int(round((y / self.ps + dy - (b - 1) / 2) / b))
                 lab = 0
                 if 0 <= row < seg.labels.shape[0] and 0 <= col < seg.labels.shape[1]:
                     lab = int(seg.labels[row, col])
@@ -100,51 +127,87 @@ class DimerAnalyzer:
         best, pair = math.inf, None
         for i, a in enumerate(particles):
             ra = a["equivalent_diameter_nm"] / 2
-            for b in particles[i + 1 :]:
-                rb = b["equivalent_diameter_nm"] / 2
-                g = math.hypot(a["x_nm"] - b["x_nm"], a["y_nm"] - b["y_nm"]) - ra - rb
+            for q in particles[i + 1 :]:
+                rb = q["equivalent_diameter_nm"] / 2
+                g = math.hypot(a["x_nm"] - q["x_nm"], a["y_nm"] - q["y_nm"]) - ra - rb
                 if g < best:
-                    best, pair = g, (a["label"], b["label"])
+                    best, pair = g, (a["label"], q["label"])
         return list(pair) if pair else [max(particles, key=lambda p: p["area_nm2"])["label"]]
 
     # ------------------------------------------------------------------ per frame
     def measure(self, seg: Segmentation, particles: list[dict],
                 drift_px: tuple[float, float]) -> tuple[DimerGeometry | None, str, str]:
-        """Geometry of the dimer in this frame (positions drift-corrected), method, flag."""
+        """Geometry of the dimer in this frame (positions drift-corrected), method, flag.
+
+        Notes
+        -----
+        The "profile" correction of the neck arcs: across the line of centres the outline at
+        the detection level ``L`` lies at ``u = sqrt(rho^2 - c^2)``, ``c = L / 2k``, where
+        ``rho(s)`` is the true half-width; near the neck ``rho = r + (s - s0)^2 / 2R``, so the
+        measured outline has curvature radius ``R_m = R u_m / r`` and ``R = R_m r / u_m`` with
+        ``r`` the fitted and ``u_m`` the outline neck radius. Blurring (sigma) along the axis
+        widens the fitted neck by ``sigma^2 / 2R``, which is subtracted.
+        """
         bodies = self._choose_bodies(seg, particles, drift_px)
         if not bodies:
             return None, "", "no particle in frame"
+        if seg.image is None:
+            raise AnalysisError("segmentation carries no full-resolution image")
         ps = self.ps
-        sel = np.isin(seg.labels, bodies)
-        rows, cols = np.nonzero(sel)
+        b = int(getattr(seg, "bin_factor", 1))
+        sel_b = np.isin(seg.labels, bodies)
+        rows, cols = np.nonzero(sel_b)
         m = int(math.ceil(self.opt.margin_nm / ps))
-        r0, r1 = max(rows.min() - m, 0), min(rows.max() + m + 1, seg.labels.shape[0])
-        c0, c1 = max(cols.min() - m, 0), min(cols.max() + m + 1, seg.labels.shape[1])
-        crop = seg.contrast[r0:r1, c0:c1].astype(np.float64)
-        own = sel[r0:r1, c0:c1]
-        others = (seg.labels[r0:r1, c0:c1] > 0) & ~own
+        ny, nx = seg.image.shape
+        r0, r1 = max(rows.min() * b - m, 0), min((rows.max() + 1) * b + m, ny)
+        c0, c1 = max(cols.min() * b - m, 0), min((cols.max() + 1) * b + m, nx)
+        # Labels on the full-resolution crop (nearest binned pixel).
+        lab_b = seg.labels[r0 // b : (r1 - 1) // b + 1, c0 // b : (c1 - 1) // b + 1]
+        lab = np.repeat(np.repeat(lab_b, b, axis=0), b, axis=1)
+        lab = lab[r0 - (r0 // b) * b :][: r1 - r0, c0 - (c0 // b) * b :][:, : c1 - c0]
+        if lab.shape != (r1 - r0, c1 - c0):  # frame not a multiple of b: pad the edge
+            lab = np.pad(lab, ((0, r1 - r0 - lab.shape[0]), (0, c1 - c0 - lab.shape[1])),
+                         mode="edge")
+        own = np.isin(lab, bodies)
+        others = (lab > 0) & ~own
+        raw = seg.image[r0:r1, c0:c1].astype(np.float64)
+        tau_raw = self._contrast(raw, seg)
+        tau = ndi.gaussian_filter(tau_raw, self.sigma_px, mode="nearest") \
+            if self.sigma_px > 0 else tau_raw
         level = seg.level
-        cov = np.clip(0.5 + (crop - level) / (2 * level), 0.0, 1.0) * ndi.binary_dilation(own, iterations=2)
-        cov[others] = 0.0
+        region = ndi.binary_dilation(own, iterations=2 * b + 2)
+        cov = np.clip(0.5 + (tau - level) / (2 * level), 0.0, 1.0) * region
+        cov[others & ~own] = 0.0
         dx, dy = drift_px
-        # Hints in crop pixel-nm coordinates.
         hints = None
         if self._lobes_nm is not None:
             hints = tuple(((x / ps + dx - c0) * ps, (y / ps + dy - r0) * ps)
                           for (x, y) in self._lobes_nm)
         try:
             g0 = measure_dimer_mask(cov, ps, smooth_sigma_px=0.0, lobe_hints_nm=hints,
-                                    min_area_px=4)
+                                    min_area_px=max(4, int(seg.level > 0)))
         except AnalysisError as exc:
             return None, "", f"dimer outline: {exc}"
         flag = g0.flag
         geom, method = g0, "outline"
-        if self.opt.method == "model" and (np.isfinite(g0.r2_nm) or self._params is not None):
-            fitted = self._fit(crop, others, g0, (c0, r0), drift_px)
+        if self.opt.method == "profile":
+            fitted = self._profile(tau_raw, own, others, g0, hints)
+            if isinstance(fitted, DimerGeometry):
+                geom, method = fitted, "profile"
+                flag = fitted.flag
+            else:
+                flag = "; ".join(f for f in (flag, f"profile fit failed ({fitted}), outline used")
+                                 if f)
+        elif self.opt.method == "model" and (np.isfinite(g0.r2_nm) or self._params is not None):
+            fitted = self._fit(tau, others, g0, (c0, r0), drift_px)
             if fitted is not None:
                 geom, method, flag = fitted, "model", fitted.flag
             else:
                 flag = "; ".join(f for f in (flag, "model fit failed, outline used") if f)
+        if r0 == 0 or c0 == 0 or r1 == ny or c1 == nx:
+            if "border" not in flag:
+                flag = "; ".join(f for f in (flag, "dimer crop touches the image border") if f)
+
         # Crop -> frame -> drift-corrected coordinates.
         def to_nm(xy):
             return ((xy[0] / ps + c0 - dx) * ps, (xy[1] / ps + r0 - dy) * ps)
@@ -154,9 +217,185 @@ class DimerAnalyzer:
                             neck_xy_nm=to_nm(geom.neck_xy_nm), flag=flag)
         if np.isfinite(l2[0]):
             self._lobes_nm = (l1, l2)
+            self._radii = (geom.r1_nm, geom.r2_nm)
         elif np.isfinite(l1[0]):
             self._lobes_nm = (l1, l1)
         return geom, method, flag
+
+    @staticmethod
+    def _contrast(raw: np.ndarray, seg: Segmentation) -> np.ndarray:
+        bg = seg.background
+        sign = 1.0 if seg.polarity == "dark" else -1.0
+        if not bg > 0:
+            return sign * (bg - raw) / max(abs(bg), 1e-12)
+        return -sign * np.log(np.maximum(raw, 1e-3 * bg) / bg)
+
+    def _profile(self, tau_raw, own, others, g0: DimerGeometry, hints) -> DimerGeometry | str:
+        """Refine the outline measurement ``g0`` by profile fits (crop coordinates, nm).
+
+        When the outline shows one body without a narrowing (a wide neck blurred by noise)
+        but the previous frame had two lobes, the lobes are fitted from the previous centres
+        and radii (``hints``).
+        """
+        ps = self.ps
+        ny, nx = tau_raw.shape
+        # Bin so that the smaller lobe spans ~25 binned pixels in radius (speed; the fit is
+        # sub-pixel and the box blur of binning is absorbed in the fitted blur).
+        r_guess = g0.r1_nm if not np.isfinite(g0.r2_nm) else min(g0.r1_nm, g0.r2_nm)
+        if self._radii is not None:
+            r_guess = min(self._radii)
+        b = max(int(self.opt.bin_factor), int(r_guess / (25 * ps)) if np.isfinite(r_guess) else 1)
+        ny2, nx2 = ny // b * b, nx // b * b
+        if ny2 < 4 or nx2 < 4:
+            return "crop too small"
+        tb = tau_raw[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).mean(axis=(1, 3))
+        ob = others[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).any(axis=(1, 3))
+        ob = ndi.binary_dilation(ob, iterations=2)
+        xs = (np.arange(tb.shape[1]) * b + (b - 1) / 2) * ps
+        ys = (np.arange(tb.shape[0]) * b + (b - 1) / 2) * ps
+        xx, yy = np.meshgrid(xs, ys)
+        # Correlated noise: pixels per independent sample, from the support in the crop.
+        support = ~ndi.binary_dilation(own | others, iterations=4 * b)
+        sup_vals = np.where(support, tau_raw, np.nan)
+        inflate = 1.0
+        if np.count_nonzero(support) > 256:
+            sv = sup_vals.copy()
+            sv[~support] = float(np.nanmedian(sup_vals))
+            inflate = noise_correlation_area(sv, block=4) / (b * b)
+        inflate = max(inflate, 1.0)
+        two = bool(np.isfinite(g0.r2_nm))
+        centres = [np.array(g0.lobe1_xy_nm)] + ([np.array(g0.lobe2_xy_nm)] if two else [])
+        radii = [g0.r1_nm] + ([g0.r2_nm] if two else [])
+        if not two and hints is not None and self._radii is not None \
+                and np.hypot(*np.subtract(hints[0], hints[1])) > 0.5 * min(self._radii):
+            two = True
+            centres = [np.array(hints[0], float), np.array(hints[1], float)]
+            radii = list(self._radii)
+            g0 = g0.replace(contact=True, flag="", neck_radius_nm=math.nan,
+                            neck_curvature_radii_nm=(math.nan, math.nan))
+        k0 = max(float(np.percentile(tb[~ob], 99)), 1e-3) / max(2 * max(radii), 1e-3)
+        warm = self._warm if (self._warm is not None and hints is not None) else None
+        fits = []
+        for i, (c, r) in enumerate(zip(centres, radii, strict=True)):
+            rel_x, rel_y = xx - c[0], yy - c[1]
+            rho = np.hypot(rel_x, rel_y)
+            pick = (rho < r + 1.5) & ~ob
+            if two:
+                other = centres[1 - i]
+                u = (other - c) / max(np.hypot(*(other - c)), 1e-9)
+                cosang = (rel_x * u[0] + rel_y * u[1]) / np.maximum(rho, 1e-9)
+                # Away from the neck: more than 37 degrees from the line of centres.
+                pick &= cosang < 0.8
+            if np.count_nonzero(pick) < 20:
+                return f"lobe {i + 1} has too few pixels"
+            kw = dict(k0=k0, sigma0=0.2, b0=0.0)
+            if warm is not None:
+                kw = dict(k0=warm[0], sigma0=warm[1], b0=warm[2])
+            f = fit_lobe(tb[pick], xx[pick], yy[pick], x0=c[0], y0=c[1], r0=r, inflate=inflate,
+                         **kw)
+            if not f.success and f.values["r"] <= 0:
+                return f"lobe {i + 1} fit did not converge"
+            fits.append(f)
+        f1 = fits[0]
+        flags = [g0.flag] if g0.flag else []
+        if not two:
+            r1v, r1e = f1.values["r"], f1.errors["r"]
+            return g0.replace(r1_nm=r1v, r1_nm_err=r1e,
+                              lobe1_xy_nm=(f1.values["x"], f1.values["y"]),
+                              volume_nm3=4 / 3 * math.pi * r1v**3,
+                              volume_nm3_err=4 * math.pi * r1v**2 * r1e, flag="; ".join(flags))
+        f2 = fits[1]
+        c1 = np.array([f1.values["x"], f1.values["y"]])
+        c2 = np.array([f2.values["x"], f2.values["y"]])
+        r1v, r2v = f1.values["r"], f2.values["r"]
+        r1e, r2e = f1.errors["r"], f2.errors["r"]
+        d = float(np.hypot(*(c2 - c1)))
+        u = (c2 - c1) / max(d, 1e-12)
+        de = float(math.sqrt((u[0] * f1.errors["x"]) ** 2 + (u[1] * f1.errors["y"]) ** 2
+                             + (u[0] * f2.errors["x"]) ** 2 + (u[1] * f2.errors["y"]) ** 2))
+        k = 0.5 * (f1.values["k"] + f2.values["k"])
+        sig = 0.5 * (f1.values["sigma"] + f2.values["sigma"])
+        off = 0.5 * (f1.values["b"] + f2.values["b"])
+        self._warm = (k, sig, off)
+        # Neck: contrast across the line of centres in a slab at the neck (full resolution),
+        # on the radical line of the two lobe circles (the narrowest place of two spheres;
+        # the middle of the gap before contact).
+        if d > r1v + r2v:
+            s0 = r1v + 0.5 * (d - r1v - r2v)
+        else:
+            s0 = (d * d + r1v * r1v - r2v * r2v) / (2 * d)
+        s0 = float(np.clip(s0, 0.0, d))
+        fx = (np.arange(nx)) * ps
+        fy = (np.arange(ny)) * ps
+        fxx, fyy = np.meshgrid(fx, fy)
+        rel_x, rel_y = fxx - c1[0], fyy - c1[1]
+        s_all = rel_x * u[0] + rel_y * u[1]
+        t_all = -rel_x * u[1] + rel_y * u[0]
+        half = max(1.5 * ps, 0.15)
+        r_small = min(r1v, r2v)
+        slab = (np.abs(s_all - s0) <= half) & (np.abs(t_all) < r_small + 1.5) & ~others
+        neck = math.nan
+        neck_e = math.nan
+        rn_fit = None
+        if np.count_nonzero(slab) >= 10:
+            rn0 = g0.neck_radius_nm if (g0.contact and np.isfinite(g0.neck_radius_nm)) else 0.5
+            nf = fit_neck(tau_raw[slab], t_all[slab], rn0=rn0, k=k, b=off, sigma=sig,
+                          r_max=0.999 * r_small, inflate=max(inflate * b * b, 1.0))
+            rn_fit = nf
+        gap_fit = d - r1v - r2v
+        overlap = gap_fit < 0
+        contact = False
+        if rn_fit is not None:
+            rn_v, rn_e = rn_fit.values["rn"], rn_fit.errors["rn"]
+            contact = rn_v > max(self.opt.contact_sigma * rn_e, self.opt.min_neck_nm)
+        contact = contact or (overlap and g0.contact)
+        big_r = big_r_e = math.nan
+        radii_r = (math.nan, math.nan)
+        if contact:
+            neck, neck_e = rn_fit.values["rn"], rn_fit.errors["rn"]
+            rm = np.array(g0.neck_curvature_radii_nm, dtype=float)
+            um = g0.neck_radius_nm
+            arc = neck_arc(r1v, r2v, d, min(neck, 0.999 * min(r1v, r2v)))
+            if arc is not None:
+                # Blur along the axis widens the fitted neck by sigma^2 / 2R (Notes).
+                neck = max(neck - sig * sig / (2 * max(arc[0], ps)), 0.0)
+                arc = neck_arc(r1v, r2v, d, min(neck, 0.999 * min(r1v, r2v))) or arc
+                big_r = float(arc[0])
+                hi_arc = neck_arc(r1v, r2v, d, min(neck + neck_e, 0.999 * min(r1v, r2v)))
+                big_r_e = abs(hi_arc[0] - big_r) if hi_arc else big_r
+                if g0.contact and np.isfinite(um) and um > 0 and np.any(np.isfinite(rm)):
+                    # The outline's own arcs on both sides, scaled from the detection level
+                    # to the fitted neck (Notes); their spread enters the error.
+                    rr = rm * neck / um
+                    radii_r = (float(rr[0]), float(rr[1]))
+                    if np.all(np.isfinite(rr)):
+                        big_r_e = math.hypot(big_r_e, 0.5 * abs(rr[0] - rr[1]))
+            else:
+                flags.append("no neck arc tangent to both lobes: R undefined")
+            gap, gap_e = 0.0, 0.0
+        else:
+            gap = max(gap_fit, 0.0)
+            gap_e = math.sqrt(de * de + r1e * r1e + r2e * r2e)
+            if g0.contact:
+                flags.append("outline joined but no neck in the profile: bridged by blur")
+        s_grid = np.linspace(-r1v, d + r2v, 2000)
+        rho_s = half_width(s_grid, r1v, r2v, d, neck if contact else 0.0)
+        vol = float(np.pi * np.trapezoid(rho_s * rho_s, s_grid))
+        vol_e = float(math.hypot(4 * math.pi * r1v**2 * r1e, 4 * math.pi * r2v**2 * r2e))
+        if contact:
+            neck_xy = c1 + s0 * u
+        else:
+            neck_xy = c1 + (r1v + 0.5 * gap_fit) * u
+        return DimerGeometry(
+            r1_nm=r1v, r2_nm=r2v, neck_radius_nm=neck, neck_curvature_radius_nm=big_r,
+            center_distance_nm=d, gap_nm=gap, contact=bool(contact), volume_nm3=vol,
+            r1_nm_err=r1e, r2_nm_err=r2e, neck_radius_nm_err=neck_e,
+            neck_curvature_radius_nm_err=big_r_e, center_distance_nm_err=de, gap_nm_err=gap_e,
+            volume_nm3_err=vol_e, n_bodies=g0.n_bodies,
+            lobe1_xy_nm=(float(c1[0]), float(c1[1])), lobe2_xy_nm=(float(c2[0]), float(c2[1])),
+            neck_xy_nm=(float(neck_xy[0]), float(neck_xy[1])), neck_curvature_radii_nm=radii_r,
+            flag="; ".join(f for f in flags if f),
+        )
 
     def _fit(self, crop, others, g0: DimerGeometry, origin, drift_px) -> DimerGeometry | None:
         ps = self.ps

@@ -64,12 +64,14 @@ def measure_particles(
         least-squares fit to the sub-pixel outline at the segmentation level (Gander et al.
         1994, doi:10.1007/BF01934268).
     outlines : dict label -> (n, 2) array
+        In full-resolution frame pixels (x, y), not drift-corrected.
 
     References
     ----------
     .. [1] W. Gander, G. H. Golub, R. Strebel, BIT 34, 558 (1994), doi:10.1007/BF01934268.
     """
-    ps = float(pixel_size_nm)
+    b = int(getattr(seg, "bin_factor", 1))
+    ps = float(pixel_size_nm) * b  # size of a label pixel
     labels = seg.labels
     n = seg.n
     rows: list[dict] = []
@@ -82,7 +84,11 @@ def measure_particles(
                                         strict=True))
     slices = ndi.find_objects(labels)
     ny, nx = labels.shape
-    dx, dy = drift_px
+    # Label-grid pixel (i, j) covers frame pixels b*i .. b*i + b - 1: centre b*i + (b - 1)/2.
+    off = (b - 1) / 2.0
+    dx, dy = drift_px[0] / b, drift_px[1] / b
+    cx = cx + off / b
+    cy = cy + off / b
     for k, sl in enumerate(slices, start=1):
         if sl is None:
             continue
@@ -116,11 +122,11 @@ def measure_particles(
                 f = None
             if f is not None:
                 row.update(
-                    circle_x_nm=(f.x - dx) * ps, circle_y_nm=(f.y - dy) * ps,
+                    circle_x_nm=(f.x + off / b - dx) * ps, circle_y_nm=(f.y + off / b - dy) * ps,
                     circle_radius_nm=f.radius * ps,
                     circle_radius_nm_err=math.hypot(f.radius_err, 0.05) * ps,
                 )
             if with_outlines:
-                outlines[k] = out
+                outlines[k] = out * b + off
         rows.append(row)
     return rows, outlines

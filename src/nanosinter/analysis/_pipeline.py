@@ -53,7 +53,8 @@ class AnalysisOptions:
         frame does not make a contact).
     """
 
-    segment: SegmentOptions = field(default_factory=lambda: SegmentOptions(denoise_sigma_px=3.0))
+    segment: SegmentOptions = field(
+        default_factory=lambda: SegmentOptions(denoise_sigma_px=3.0, bin_factor=2))
     dimer: DimerOptions = field(default_factory=DimerOptions)
     drift: bool = True
     drift_bin: int = 2
@@ -180,7 +181,7 @@ def analyze_movie(
 
     drift = DriftTracker(bin_factor=opt.drift_bin, reference_weight=opt.drift_reference_weight)
     tracker = Tracker()
-    dimer = DimerAnalyzer(ps, opt.dimer, denoise_sigma_px=opt.segment.denoise_sigma_px)
+    dimer = DimerAnalyzer(ps, opt.dimer)
     contact_seq: list[float] = []
     n_merge = n_split = n_flagged = 0
     overlays: list[str] = []
@@ -208,7 +209,7 @@ def analyze_movie(
             seg = segment_frame(img, options=opt.segment)
             flags.extend(f for f in seg.flags if f not in flags)
             rows, outlines = measure_particles(seg, ps, drift_px=dxy, with_outlines=opt.pairs)
-            ids, events = tracker.update(seg.labels, dxy)
+            ids, events = tracker.update(seg.labels, dxy, bin_factor=seg.bin_factor)
             for r in rows:
                 r["track_id"] = ids.get(r["label"], 0)
                 p_out.write({"frame": i, "time_s": times[i], **r})

@@ -51,8 +51,12 @@ class SegmentOptions:
     fill_holes : bool
         Fill holes in bodies (thick particles can show bright thickness fringes inside).
     hot_pixel_sigma : float
-        Pixels more than this many noise sigmas above their 3x3 neighbourhood median are
-        replaced by it (detector hot pixels); 0 disables.
+        Pixels more than this many noise sigmas from the support level and from their 3x3
+        neighbourhood median are replaced by it (detector hot pixels); 0 disables.
+    bin_factor : int
+        Detect particles on a frame binned by this factor (2 makes detection ~4x cheaper on
+        1024^2 frames; the dimer geometry is still measured at full resolution). The
+        denoising width and ``min_area_px`` stay in full-resolution pixels.
     """
 
     denoise: str = "gaussian"
@@ -66,6 +70,7 @@ class SegmentOptions:
     split_min_distance_px: float = 3.0
     fill_holes: bool = True
     hot_pixel_sigma: float = 8.0
+    bin_factor: int = 1
 
     def __post_init__(self) -> None:
         check_choice("denoise", self.denoise, ("gaussian", "median", "none"))
@@ -78,6 +83,8 @@ class SegmentOptions:
         check_positive("min_area_px", self.min_area_px)
         check_positive("split_min_distance_px", self.split_min_distance_px)
         check_positive("hot_pixel_sigma", self.hot_pixel_sigma, allow_zero=True)
+        if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
+            raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
 
 @dataclass
@@ -100,6 +107,10 @@ class Segmentation:
         "dark" or "bright".
     flags : list of str
         What was doubtful or repaired (NaN pixels, hot pixels, constant frame...).
+    bin_factor : int
+        ``labels`` and ``contrast`` pixel = ``bin_factor`` x ``bin_factor`` frame pixels.
+    image : ndarray or None
+        The full-resolution frame (float32, non-finite and hot pixels repaired).
     """
 
     labels: np.ndarray
@@ -109,6 +120,8 @@ class Segmentation:
     noise: float
     polarity: str
     flags: list[str] = field(default_factory=list)
+    bin_factor: int = 1
+    image: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -116,32 +129,93 @@ class Segmentation:
 
 
 def _support_stats(values: np.ndarray) -> tuple[float, float, float]:
-    """Mode of the intensity histogram and the one-sided spreads below and above it."""
-    sample = values[:: max(1, values.size // 200_000)]
-    lo, hi = np.percentile(sample, [0.5, 99.5])
-    if hi <= lo:
-        return float(np.median(sample)), 0.0, 0.0
-    hist, edges = np.histogram(sample, bins=128, range=(lo, hi))
-    hist = ndi.gaussian_filter1d(hist.astype(float), 1.5)
+    """Support level (histogram mode) and the one-sided spreads below and above it.
+
+    Particles add a tail on one side of the support's intensity distribution, so the support
+    level is the mode of the (smoothed, parabola-refined) histogram, not the mean or median,
+    and its noise is the rms deviation on the side away from the particles (the smaller of
+    the two one-sided spreads; each is clipped at 4 of itself, twice, to drop outliers).
+
+    Returns
+    -------
+    mode, spread_below, spread_above : float
+
+    References
+    ----------
+    .. [1] D. R. Bickel, R. Fruehwirth, "On a fast, robust estimator of the mode",
+       Comput. Stat. Data Anal. 50, 3500 (2006), doi:10.1016/j.csda.2005.07.011 (the mode
+       as a robust location of a contaminated distribution).
+    """
+    sample = np.asarray(values, dtype=np.float64).ravel()
+    sample = sample[:: max(1, sample.size // 200_000)]
+    med = float(np.median(sample))
+    s0 = 1.4826 * float(np.median(np.abs(sample - med)))
+    if s0 <= 0:
+        s0 = float(sample.std())
+        if s0 <= 0:
+            return med, 0.0, 0.0
+    width = s0 / 8.0
+    lo, hi = med - 6 * s0, med + 6 * s0
+    nb = int(round((hi - lo) / width))
+    hist, edges = np.histogram(sample, bins=nb, range=(lo, hi))
+    hist = ndi.gaussian_filter1d(hist.astype(float), 2.0)
     k = int(np.argmax(hist))
-    mode = 0.5 * (edges[k] + edges[k + 1])
-    below = sample[sample <= mode]
-    above = sample[sample >= mode]
-    # One-sided robust spreads: 1.4826 x median absolute deviation on each side of the mode.
-    s_lo = 1.4826 * float(np.median(mode - below)) if below.size else 0.0
-    s_hi = 1.4826 * float(np.median(above - mode)) if above.size else 0.0
-    return float(mode), s_lo, s_hi
+    off = 0.0
+    if 0 < k < nb - 1:
+        cm, c0, cp = hist[k - 1], hist[k], hist[k + 1]
+        den = cm - 2 * c0 + cp
+        if den < 0:
+            off = float(np.clip(0.5 * (cm - cp) / den, -0.5, 0.5))
+    mode = 0.5 * (edges[k] + edges[k + 1]) + off * width
+
+    def side(dev: np.ndarray) -> float:
+        if dev.size < 5:
+            return 0.0
+        sd = float(np.sqrt(np.mean(dev * dev)))
+        for _ in range(2):
+            keep = dev[dev < 4 * sd]
+            if keep.size < 5:
+                break
+            sd = float(np.sqrt(np.mean(keep * keep)))
+        return sd
+
+    below = mode - sample[sample < mode]
+    above = sample[sample > mode] - mode
+    return float(mode), side(below), side(above)
 
 
-def _remove_hot_pixels(frame: np.ndarray, sigma: float, noise: float) -> int:
+def _bin(frame: np.ndarray, b: int) -> np.ndarray:
+    """Mean of b x b blocks (the frame is cropped to a multiple of b)."""
+    if b == 1:
+        return frame
+    ny, nx = frame.shape[0] // b * b, frame.shape[1] // b * b
+    out = np.zeros((ny // b, nx // b), np.float32)
+    for i in range(b):
+        for j in range(b):
+            out += frame[i:ny:b, j:nx:b]
+    out *= 1.0 / (b * b)
+    return out
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Fill holes: background components not connected to the border become foreground."""
+    bg, n = ndi.label(~mask)
+    if n == 0:
+        return mask
+    edge = np.unique(np.concatenate([bg[0], bg[-1], bg[:, 0], bg[:, -1]]))
+    outer = np.zeros(n + 1, bool)
+    outer[edge] = True
+    outer[0] = False
+    return mask | ~outer[bg] & (bg > 0)
+
+
+def _remove_hot_pixels(frame: np.ndarray, sigma: float, noise: float, centre: float) -> int:
     """Replace isolated extreme pixels by their 3x3 median, in place; return how many."""
     if sigma <= 0 or noise <= 0:
         return 0
-    med = float(np.median(frame[:: max(1, frame.size // 100_000)]))
-    cand = np.flatnonzero(np.abs(frame - med).ravel() > sigma * noise)
+    cand = np.flatnonzero(np.abs(frame - centre).ravel() > sigma * noise)
     if cand.size == 0 or cand.size > 0.01 * frame.size:
         return 0
-    ny, nx = frame.shape
     fixed = 0
     iy, ix = np.unravel_index(cand, frame.shape)
     for y, x in zip(iy.tolist(), ix.tolist(), strict=True):
@@ -198,53 +272,66 @@ def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -
     -----
     Bright-field mass-thickness contrast is ``I = I_support exp(-tau)`` with ``tau``
     proportional to the projected thickness, so ``tau = -ln(I / I_support)`` is measured
-    against the mode of the intensity histogram (the support). Pixels above the detection
-    level form bodies; holes are filled; small bodies dropped. A thin carbon rim has a much
-    longer mean free path than the particles and stays below the level.
+    against the sigma-clipped median intensity (the support). Pixels above the detection
+    level and connected to a seed form bodies; holes are filled; small bodies dropped. A thin
+    carbon rim has a much longer mean free path than the particles and stays below the level.
+    With ``bin_factor`` > 1 the labels and contrast are on the binned grid
+    (``Segmentation.bin_factor``); the full-resolution frame is kept in ``image``.
 
     References
     ----------
     .. [1] D. B. Williams, C. B. Carter, Transmission Electron Microscopy, 2nd ed., Springer
        (2009), ch. 22 (mass-thickness contrast), doi:10.1007/978-0-387-76501-3.
-    .. [2] L. Vincent, P. Soille, "Watersheds in digital spaces", IEEE TPAMI 13, 583 (1991),
+    .. [2] J. Canny, "A computational approach to edge detection", IEEE TPAMI 8, 679 (1986),
+       doi:10.1109/TPAMI.1986.4767851 (hysteresis thresholding).
+    .. [3] L. Vincent, P. Soille, "Watersheds in digital spaces", IEEE TPAMI 13, 583 (1991),
        doi:10.1109/34.87344.
     """
     opt = options or SegmentOptions()
     img, flags = prepare_frame(frame)
-    empty = np.zeros(img.shape, np.int32)
+    b = int(opt.bin_factor)
+    shape_b = (img.shape[0] // b, img.shape[1] // b)
+    empty = np.zeros(shape_b, np.int32)
+    zeros = np.zeros(shape_b, np.float32)
     if "frame has no finite pixel" in flags:
-        return Segmentation(empty, np.zeros(img.shape, np.float32), np.nan, np.nan, np.nan,
-                            "dark", flags)
+        return Segmentation(empty, zeros, np.nan, np.nan, np.nan, "dark", flags, b, img)
+    if min(shape_b) < 4:
+        raise InputError(f"frame {img.shape} is too small for bin_factor {b}")
     mode, s_lo, s_hi = _support_stats(img)
-    noise_raw = max(s_lo, s_hi)
+    noise_raw = min(s_lo, s_hi) if min(s_lo, s_hi) > 0 else max(s_lo, s_hi)
     if noise_raw <= 0 or float(img.max() - img.min()) == 0.0:
         flags.append("constant frame: no contrast, no particle")
-        return Segmentation(empty, np.zeros(img.shape, np.float32), np.nan, mode, 0.0,
-                            "dark", flags)
-    n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw)
+        return Segmentation(empty, zeros, np.nan, mode, 0.0, "dark", flags, b, img)
+    n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw, mode)
     if n_hot:
         flags.append(f"{n_hot} hot pixels replaced")
-        mode, s_lo, s_hi = _support_stats(img)
+    work = _bin(img, b)
     if opt.denoise == "gaussian" and opt.denoise_sigma_px > 0:
-        img = ndi.gaussian_filter(img, opt.denoise_sigma_px, mode="nearest")
+        work = ndi.gaussian_filter(work, opt.denoise_sigma_px / b, mode="nearest")
     elif opt.denoise == "median" and opt.denoise_sigma_px > 0:
-        size = 2 * int(round(opt.denoise_sigma_px)) + 1
-        img = ndi.median_filter(img, size=size, mode="nearest")
-    mode, s_lo, s_hi = _support_stats(img)
+        size = 2 * max(int(round(opt.denoise_sigma_px / b)), 1) + 1
+        work = ndi.median_filter(work, size=size, mode="nearest")
+    mode, s_lo, s_hi = _support_stats(work)
+    if max(s_lo, s_hi) <= 0:
+        flags.append("constant frame: no contrast, no particle")
+        return Segmentation(empty, zeros, np.nan, mode, 0.0, "dark", flags, b, img)
     polarity = opt.polarity
     if polarity == "auto":
-        p_lo, p_hi = np.percentile(img[:: max(1, img.size // 200_000)], [0.1, 99.9])
-        polarity = "dark" if (mode - p_lo) >= (p_hi - mode) else "bright"
+        # Particles make the longer tail: darker (bright field) or brighter (dark field).
+        polarity = "dark" if s_lo >= s_hi else "bright"
+    s_sup = s_hi if polarity == "dark" else s_lo
+    if s_sup <= 0:
+        s_sup = max(s_lo, s_hi)
     sign = 1.0 if polarity == "dark" else -1.0
     if mode <= 0:
         # Contrast on a non-positive scale (offset detector): use the linear difference.
-        contrast = (sign * (mode - img) / max(abs(mode), noise_raw, 1e-12)).astype(np.float32)
+        scale = max(abs(mode), s_sup, 1e-12)
+        contrast = (sign * (mode - work) / scale).astype(np.float32)
+        noise = float(s_sup / scale)
         flags.append("support intensity <= 0: linear contrast used")
     else:
-        contrast = (sign * -np.log(np.clip(img, 1e-6 * mode, None) / mode)).astype(np.float32)
-    # Noise of tau on the support: the one-sided spread on the side away from the particles.
-    s_away = s_hi if polarity == "dark" else s_lo
-    noise = float(s_away / mode) if mode > 0 else float(s_away / max(abs(mode), 1e-12))
+        contrast = (-sign * np.log(np.maximum(work, 1e-6 * mode) / mode)).astype(np.float32)
+        noise = float(s_sup / mode)
     if opt.level_fraction is not None:
         top = float(np.percentile(contrast[:: max(1, contrast.size // 200_000)], 99.5))
         level = opt.level_fraction * top
@@ -254,30 +341,30 @@ def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -
         seed = max(opt.seed_sigma * noise, level)
     if not np.isfinite(level) or level <= 0:
         flags.append("no contrast above the support noise")
-        return Segmentation(empty, contrast, np.nan, mode, noise, polarity, flags)
+        return Segmentation(empty, contrast, np.nan, mode, noise, polarity, flags, b, img)
     mask = contrast > level
     if seed > level:
-        seeds = contrast > seed
         lab0, n0 = ndi.label(mask)
-        keep = np.zeros(n0 + 1, bool)
-        keep[np.unique(lab0[seeds])] = True
-        keep[0] = False
-        mask = keep[lab0]
-    if opt.fill_holes:
-        mask = ndi.binary_fill_holes(mask)
+        if n0:
+            keep = np.zeros(n0 + 1, bool)
+            keep[np.unique(lab0[contrast > seed])] = True
+            keep[0] = False
+            mask = keep[lab0]
+    if opt.fill_holes and mask.any():
+        mask = _fill_holes(mask)
     labels, n = ndi.label(mask)
     if n:
         areas = np.bincount(labels.ravel())
-        small = areas < opt.min_area_px
+        small = areas < opt.min_area_px / (b * b)
         small[0] = False
         if small.any():
             labels[small[labels]] = 0
         if opt.split_touching:
-            labels = _split(labels > 0, opt.split_min_distance_px)
-        else:
+            labels = _split(labels > 0, opt.split_min_distance_px / b)
+        elif small.any():
             labels, _ = ndi.label(labels > 0)
     return Segmentation(labels.astype(np.int32), contrast, float(level), mode, noise, polarity,
-                        flags)
+                        flags, b, img)
 
 
 def _split(mask: np.ndarray, min_distance_px: float) -> np.ndarray:

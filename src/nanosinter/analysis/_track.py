@@ -49,9 +49,13 @@ class Tracker:
     _next_id: int = 1
 
     def update(
-        self, labels: np.ndarray, drift_px: tuple[float, float]
+        self, labels: np.ndarray, drift_px: tuple[float, float], *, bin_factor: int = 1
     ) -> tuple[dict[int, int], list[tuple[str, list[int], list[int]]]]:
-        """Track ids of this frame's labels and the merge/split events since the last frame."""
+        """Track ids of this frame's labels and the merge/split events since the last frame.
+
+        ``drift_px`` is in frame pixels; ``labels`` may be on a grid binned by ``bin_factor``.
+        """
+        drift_px = (drift_px[0] / bin_factor, drift_px[1] / bin_factor)
         from scipy.optimize import linear_sum_assignment
 
         n_new = int(labels.max()) if labels.size else 0

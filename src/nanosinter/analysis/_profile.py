@@ -1,0 +1,157 @@
+"""Sub-pixel radii from the contrast profile of a revolved body (lobe circles, neck width).
+
+A thresholded outline of a bright-field particle lies inside its silhouette: the projected
+thickness of a sphere of radius r at distance rho from its centre is ``2 sqrt(r^2 - rho^2)``,
+which falls to zero at the edge, so a detection level ``L`` is crossed ``~(L / 2k)^2 / 2r``
+inside it (``k`` = contrast per nm of thickness), 0.2-1 nm at in-situ doses, and the blur of
+the image moves it further. Fitting the blurred projected-thickness profile itself to every
+pixel of a lobe (or, across the line of centres, of the neck) uses all the signal and has no
+such bias.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+
+def blurred_chord(x: np.ndarray, radius: float, sigma: float) -> np.ndarray:
+    """Chord length ``2 sqrt(radius^2 - x^2)`` of a disc blurred by a 1-D Gaussian ``sigma``.
+
+    ``x`` is the distance from the centre (any sign). The blur is applied along ``x`` only,
+    which is the 2-D blur of a projected sphere to order ``sigma^2 / radius^2``.
+    """
+    x = np.abs(np.asarray(x, dtype=np.float64))
+    r = max(float(radius), 1e-6)
+    s = max(float(sigma), 1e-4)
+    h = max(min(s / 4.0, r / 20.0, 0.02), 0.002)
+    xmax = r + 6.0 * s
+    g = np.arange(-xmax, xmax + h, h)
+    chord = 2.0 * np.sqrt(np.clip(r * r - g * g, 0.0, None))
+    kx = np.arange(-int(math.ceil(4 * s / h)), int(math.ceil(4 * s / h)) + 1) * h
+    ker = np.exp(-0.5 * (kx / s) ** 2)
+    ker /= ker.sum()
+    blurred = np.convolve(chord, ker, mode="same")
+    return np.interp(x, g, blurred, right=0.0)
+
+
+@dataclass
+class ProfileFit:
+    """Result of :func:`fit_lobe` or :func:`fit_neck`: values, one-sigma errors, quality."""
+
+    values: dict[str, float]
+    errors: dict[str, float]
+    rms: float
+    n_pixels: int
+    success: bool
+
+
+def _covariance(res, inflate: float) -> np.ndarray:
+    r = res.fun
+    dof = max(r.size - res.x.size, 1)
+    s2 = float(r @ r) / dof
+    try:
+        cov = np.linalg.pinv(res.jac.T @ res.jac) * s2 * inflate
+        return np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    except np.linalg.LinAlgError:
+        return np.full(res.x.size, np.inf)
+
+
+def fit_lobe(
+    tau: np.ndarray, xx: np.ndarray, yy: np.ndarray, *, x0: float, y0: float, r0: float,
+    k0: float, sigma0: float = 0.2, b0: float = 0.0, inflate: float = 1.0,
+) -> ProfileFit:
+    """Fit ``tau = k * chord(rho; r, sigma) + b`` to the pixels of one lobe.
+
+    Parameters
+    ----------
+    tau : ndarray (n,)
+        Contrast of the selected pixels (support = 0).
+    xx, yy : ndarray (n,)
+        Pixel centres in nm.
+    x0, y0, r0, k0, sigma0 : float, keyword-only
+        Start: centre, radius, contrast per nm of thickness, blur (nm).
+    inflate : float, keyword-only
+        Pixels per independent noise sample (correlated noise), multiplies the covariance.
+
+    Returns
+    -------
+    ProfileFit
+        ``values`` / ``errors`` keys ``x, y, r, k, b, sigma`` (nm, nm, nm, 1/nm, -, nm).
+
+    References
+    ----------
+    .. [1] D. B. Williams, C. B. Carter, Transmission Electron Microscopy, 2nd ed., Springer
+       (2009), ch. 22, doi:10.1007/978-0-387-76501-3 (contrast proportional to mass-thickness).
+    .. [2] M. A. Branch, T. F. Coleman, Y. Li, SIAM J. Sci. Comput. 21, 1 (1999),
+       doi:10.1137/S1064827595289108 (scipy ``least_squares``, method "trf").
+    """
+
+    def resid(p):
+        x, y, r, k, b, s = p
+        rho = np.hypot(xx - x, yy - y)
+        return k * blurred_chord(rho, abs(r), abs(s) + 0.02) + b - tau
+
+    p0 = np.array([x0, y0, r0, max(k0, 1e-4), b0, sigma0])
+    # Levenberg-Marquardt (MINPACK): unbounded, radius and blur enter as |.|.
+    res = least_squares(resid, p0, method="lm",
+                        x_scale=np.array([0.1, 0.1, 0.1, max(k0, 1e-3), 0.01, 0.05]),
+                        max_nfev=200, xtol=1e-5, ftol=1e-6)
+    res.x[2] = abs(res.x[2])
+    res.x[5] = abs(res.x[5]) + 0.02
+    err = _covariance(res, inflate)
+    names = ("x", "y", "r", "k", "b", "sigma")
+    return ProfileFit(dict(zip(names, map(float, res.x), strict=True)),
+                      dict(zip(names, map(float, err), strict=True)),
+                      float(np.sqrt(np.mean(res.fun**2))), int(tau.size), bool(res.success))
+
+
+def fit_neck(
+    tau: np.ndarray, u: np.ndarray, *, rn0: float, k: float, b: float, sigma: float,
+    r_max: float, inflate: float = 1.0,
+) -> ProfileFit:
+    """Fit the neck radius to the contrast across the line of centres at the neck.
+
+    The neck's cross-section is a disc of radius ``rn``, so across the line of centres the
+    contrast is ``k * chord(u - u0; rn, sigma) + b`` with ``k``, ``b`` and ``sigma`` taken from
+    the lobe fits; ``rn`` and the offset ``u0`` are fitted.
+
+    Returns
+    -------
+    ProfileFit
+        ``values`` / ``errors`` keys ``rn``, ``u0``.
+    """
+
+    def resid(p):
+        rn, u0 = p
+        return k * blurred_chord(u - u0, min(abs(rn), r_max), sigma) + b - tau
+
+    p0 = np.array([min(max(rn0, 0.05), 0.99 * r_max), 0.0])
+    res = least_squares(resid, p0, method="lm", x_scale=np.array([0.1, 0.1]), max_nfev=100,
+                        xtol=1e-5, ftol=1e-6)
+    res.x[0] = min(abs(res.x[0]), r_max)
+    err = _covariance(res, inflate)
+    return ProfileFit({"rn": float(res.x[0]), "u0": float(res.x[1])},
+                      {"rn": float(err[0]), "u0": float(err[1])},
+                      float(np.sqrt(np.mean(res.fun**2))), int(tau.size), bool(res.success))
+
+
+def noise_correlation_area(values: np.ndarray, block: int = 4) -> float:
+    """Pixels per independent noise sample of a 2-D patch of noise (1 for white noise).
+
+    ``block^2 * var(block means) / var(pixels)``: white noise gives 1, noise correlated over
+    ``a`` pixels gives about ``a`` (at most ``block^2``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    ny, nx = v.shape[0] // block * block, v.shape[1] // block * block
+    if ny < 2 * block or nx < 2 * block:
+        return 1.0
+    v = v[:ny, :nx]
+    var1 = float(v.var())
+    if var1 <= 0:
+        return 1.0
+    means = v.reshape(ny // block, block, nx // block, block).mean(axis=(1, 3))
+    return float(np.clip(block * block * means.var() / var1, 1.0, block * block))
