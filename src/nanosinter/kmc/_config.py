@@ -18,7 +18,12 @@ Sources of the defaults (see docs/kmc.md for the discussion):
   (at 1000 e/(Å² s), a common HRTEM dose rate, this model sputters most surface Cd in minutes).
 - ``beam.binding_dataset = "srim"``: SRIM surface binding energies (Ziegler 2010), because the
   paper's values match no standard table (PHYSICS.md §1).
-- ``energy.*`` bond, saddle and adhesion energies: calibrated (see :mod:`nanosinter.kmc._rates`).
+- ``energy.*`` bond and saddle energies and ``support.adhesion_eV``: calibrated, the saddle energy
+  (0.33 eV, the time unit) on the tang2023-dimer neck forming within ~1-2 min of contact and
+  growing slowly over the 20 min of Tang et al. (2023) Figure 3f (see :mod:`nanosinter.kmc._rates`
+  and docs/kmc.md).
+- ``bridge.shell_nm = 1.0``: calibrated; the carbon shell the paper sees on the particles, whose
+  overlap in the gap gives adatoms adhesion sites to cross it (so only gaps below 2 nm close).
 - ``energy.attempt_frequency_Hz = 1e13``: order of a surface phonon frequency (Voter 2007).
 
 References

@@ -17,20 +17,26 @@ E_hop = f_hop E_esc moves the atom to a neighbouring free site (rate sigma_d(E_h
 McKinley-Feshbach cross section); one that gives a normal recoil above E_esc sputters it
 (planar-barrier cross section, Egerton et al. 2010). Both come from :mod:`nanosinter.beam`.
 
-Calibrated values (defaults in :mod:`nanosinter.kmc._config`):
+Calibrated values (defaults in :mod:`nanosinter.kmc._config`; docs/kmc.md, "Calibration"):
 
 - ``bond_nn_eV = 0.1``, ``bond_nnn_eV = 0.05``: reduced bond-counting energies, calibrated so
-  that at 300 K the surfaces of the tang2023 particles stay crystalline and compact (a kink atom
-  is bound by 0.5 eV = 19 k_B T) while adatoms and surface vacancies form often enough for
-  mass transport. Real Cd-S bonds are ~1 eV; with those, room-temperature thermal motion would
-  be frozen and the model could not be run (docs/kmc.md, "time scale").
-- ``saddle_eV = 0.45``: calibrated so that the tang2023-dimer neck forms within ~2 min of
-  simulated time at 300 K (Tang et al. 2023, Figure 3); it fixes the time unit.
-- ``adhesion_eV = 0.1``: calibrated (one extra second-neighbour-like bond per support contact)
-  so the particles neither dewet nor spread over the support during a run.
-- ``hop_fraction = 0.5``: beam-induced surface hops need less energy than sputtering; the
-  factor is a calibrated assumption (Egerton et al. 2010 discuss thresholds for surface
-  diffusion lower than for sputtering).
+  that at 300 K the surfaces of the tang2023 particles stay crystalline and faceted (a kink atom
+  is bound by 0.5 eV = 19 k_B T) while adatoms form often enough for mass transport, and so that
+  two touching spheres sinter with the Nichols-Mullins surface-diffusion exponent
+  (tests/kmc/test_sintering.py). Real Cd-S bonds are ~1 eV; with those, thermal motion at room
+  temperature would be frozen for far longer than the experiment (docs/kmc.md, "time scale").
+- ``saddle_eV = 0.33``: calibrated on the tang2023-dimer preset so that, after contact, the neck
+  forms within ~1-2 min and then grows slowly for the rest of the 20 min (Tang et al. 2023,
+  Figure 3f). With every thermal barrier shifted by it, it only sets the time unit: a change of
+  k_B T ln 10 = 0.060 eV at 300 K scales all thermal times by 10.
+- ``adhesion_eV = 0.2``: calibrated: an adhesion site (support contact or carbon bridge) binds
+  like two second-neighbour bonds, so adatoms wander on the support and across the bridge and the
+  1-2 nm gap closes within ~1 min, yet the particles neither dewet nor spread during a run.
+- ``hop_fraction = 0.5``: a beam-induced surface hop needs half the escape energy; a calibrated
+  assumption (Egerton et al. 2010 discuss thresholds for surface diffusion lower than for
+  sputtering).
+- ``dose_rate_e_per_A2_s = 20``: calibrated to keep the sputtered volume of the tang2023 dimer
+  near 1 % in 20 min (the paper: "no significant change in total volume").
 
 References
 ----------
