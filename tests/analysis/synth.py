@@ -118,3 +118,59 @@ def simple_movie(frames_truth, *, shape_px=(256, 320), pixel_size_nm=0.1, rng=0,
     movie = Movie(frames=np.stack(frames), pixel_size_nm=pixel_size_nm,
                   frame_times_s=np.arange(n) / fps)
     return movie, shapes, np.asarray(drift_nm, dtype=float)
+
+
+def dimer_sequence(r1_nm=7.0, r2_nm=6.5, *, n_approach=8, n_neck=12, gap0_nm=2.5,
+                   gap1_nm=0.5, neck0_nm=1.0, neck1_frac=0.6):
+    """dimer_shape kwargs of a sintering sequence: approach (gaps shrink), contact, neck grows.
+
+    The first ``n_approach`` frames have gaps from ``gap0_nm`` to ``gap1_nm``; contact is at
+    frame ``n_approach`` with a neck of ``neck0_nm`` growing to ``neck1_frac * min(r1, r2)``
+    while the centres move closer by 0.03 nm per frame.
+    """
+    seq = [dict(r1_nm=r1_nm, r2_nm=r2_nm, center_distance_nm=r1_nm + r2_nm + g,
+                neck_radius_nm=0.0) for g in np.linspace(gap0_nm, gap1_nm, n_approach)]
+    necks = np.linspace(neck0_nm, neck1_frac * min(r1_nm, r2_nm), n_neck)
+    seq += [dict(r1_nm=r1_nm, r2_nm=r2_nm, center_distance_nm=r1_nm + r2_nm - 0.05 - 0.03 * k,
+                 neck_radius_nm=float(rn)) for k, rn in enumerate(necks)]
+    return seq
+
+
+def rendered_dimer_movie(seq, *, seed=1, pixel_size_nm=0.1, dose_e_per_A2=100.0,
+                         drift_step_nm=0.1, angle_deg=10.0, fps=1.0, margin_nm=5.0):
+    """Render a dimer sequence with the real renderer (texture, rim, blur, Poisson noise).
+
+    Returns (Movie, list of DimerShape, drift (n, 2) nm of each frame relative to frame 0).
+    """
+    from nanosinter.imaging import FrameRenderer, RenderSettings
+    from nanosinter.imaging._project import Grid
+
+    r_max = max(max(kw["r1_nm"], kw["r2_nm"]) for kw in seq)
+    length = max(kw["center_distance_nm"] + kw["r1_nm"] + kw["r2_nm"] for kw in seq)
+    settings = RenderSettings(pixel_size_nm=pixel_size_nm, dose_e_per_A2=dose_e_per_A2)
+    grid = Grid.around((0.0, 0.0), (2 * r_max + 2 * margin_nm, length + 2 * margin_nm + 4),
+                       pixel_size_nm)
+    rng = np.random.default_rng(seed)
+    renderer = FrameRenderer(grid, settings, rng=rng)
+    drift = np.cumsum(rng.normal(0.0, drift_step_nm, (len(seq), 2)), axis=0)
+    drift -= drift[0]
+    frames, shapes = [], []
+    for i, kw in enumerate(seq):
+        pos, z = dimer_atoms(**kw, angle_deg=angle_deg)
+        frames.append(renderer.render(pos, z, drift_nm=(float(drift[i, 0]), float(drift[i, 1])))
+                      .image.astype(np.float32))
+        shapes.append(dimer_shape(**kw))
+    movie = Movie(frames=np.stack(frames), pixel_size_nm=pixel_size_nm,
+                  frame_times_s=np.arange(len(seq)) / fps)
+    return movie, shapes, drift
+
+
+def truth_volume_nm3(shape):
+    """Volume of the solid of revolution of a DimerShape (spheres plus neck)."""
+    from nanosinter.analysis import half_width
+
+    d = shape.center_distance_nm
+    s = np.linspace(-shape.r1_nm, d + shape.r2_nm, 20001)
+    rn = shape.neck_radius_nm if (shape.contact and shape.neck_curvature_radius_nm > 0) else 0.0
+    rho = half_width(s, shape.r1_nm, shape.r2_nm, d, rn)
+    return float(np.pi * np.trapezoid(rho * rho, s))
