@@ -115,6 +115,9 @@ class DimerAnalyzer:
     def _choose_bodies(self, seg: Segmentation, particles: list[dict], drift_px) -> list[int]:
         if not particles:
             return []
+        # Specks (hot-pixel clusters, texture) are not lobes: below a tenth of the largest area.
+        a_max = max(p["area_nm2"] for p in particles)
+        particles = [p for p in particles if p["area_nm2"] >= 0.1 * a_max]
         dx, dy = drift_px
         b = int(getattr(seg, "bin_factor", 1))
         if self._lobes_nm is not None:
@@ -196,8 +199,9 @@ class DimerAnalyzer:
             hints = tuple(((x / ps + dx - c0) * ps, (y / ps + dy - r0) * ps)
                           for (x, y) in self._lobes_nm)
         try:
+            # Bodies under 1.2 nm across are specks (noise, hot-pixel clusters), not lobes.
             g0 = measure_dimer_mask(cov, ps, smooth_sigma_px=0.0, lobe_hints_nm=hints,
-                                    min_area_px=max(4, int(seg.level > 0)))
+                                    min_area_px=max(12, int(math.pi * (0.6 / ps) ** 2)))
         except AnalysisError as exc:
             return None, "", f"dimer outline: {exc}"
         flag = g0.flag

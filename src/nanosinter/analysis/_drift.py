@@ -132,8 +132,11 @@ class DriftTracker:
             wx = np.hanning(b.shape[1]).astype(np.float32)
             self._window = wy[:, None] * wx[None, :]
         w = (b - float(b.mean())) * self._window
-        f = sfft.rfft2(w, workers=-1)
         k = float(self.bin_factor)
+        if not float(np.abs(w).max()) > 0:
+            # A featureless frame carries no drift information: hold the last drift.
+            return self._last[0], self._last[1], 0.5 * k, False
+        f = sfft.rfft2(w, workers=-1)
         if self._ref is None:
             self._ref = f
             return 0.0, 0.0, 0.05 * k, True

@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("simulate", "nanosinter.cli.simulate", "atomistic KMC of nanocrystal sintering under the beam"),
     ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
+    ("analyze", "nanosinter.cli.analyze", "measure sintering in a movie: drift, particles, dimer"),
+    ("sizes", "nanosinter.cli.sizes", "particle size distribution of an overview image"),
     ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),
     ("report", "nanosinter.cli.report", "one self-contained HTML report of an analysed movie"),
 ]
