@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from conftest import col, read_csv
 from synth import spheres_frame
 
+from conftest import col, read_csv
 from nanosinter.analysis import AnalysisOptions, analyze_movie
 from nanosinter.errors import InputError
 from nanosinter.io import Movie
@@ -44,7 +44,7 @@ def test_empty_movies_are_flagged(frames, message, tmp_path):
 def test_partly_nan_frame_is_repaired_and_flagged(tmp_path):
     f = spheres_frame([(10.0, 10.0)], [5.0], rng=3)
     f[5:9, 5:40] = np.nan
-    summary, dimer, frames_rows = _run(np.stack([f, f]), tmp_path)
+    _summary, dimer, frames_rows = _run(np.stack([f, f]), tmp_path)
     assert "140 non-finite pixels replaced" in frames_rows[0]["flags"]
     assert abs(dimer[0]["r1_nm"] - 5.0) <= 0.3
 
@@ -63,7 +63,7 @@ def test_one_particle_only(tmp_path):
 def test_particle_touching_the_border_is_flagged(tmp_path):
     # Sphere centred 2 nm from the left edge: cut by the border.
     frames = np.stack([spheres_frame([(2.0, 10.0)], [5.0], rng=i) for i in range(2)])
-    summary, dimer, _ = _run(frames, tmp_path)
+    _summary, dimer, _ = _run(frames, tmp_path)
     assert all("border" in r["flag"] for r in dimer)
     particles = read_csv(tmp_path / "particles.csv")
     assert particles and all(p["touches_border"] == 1 for p in particles)
@@ -80,7 +80,7 @@ def test_16bit_with_hot_pixels(tmp_path):
         frames.append(f)
     frames = np.stack(frames)
     assert frames.dtype == np.uint16
-    summary, dimer, frames_rows = _run(frames, tmp_path)
+    _summary, dimer, frames_rows = _run(frames, tmp_path)
     assert all("hot pixels replaced" in r["flags"] for r in frames_rows)
     assert np.all(np.abs(col(dimer, "r1_nm") - 5.0) <= 0.3)
 

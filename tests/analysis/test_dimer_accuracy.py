@@ -8,8 +8,9 @@ Medians are pooled over the movies of ``conftest.SEEDS``.
 from __future__ import annotations
 
 import numpy as np
-from conftest import col
 from synth import truth_volume_nm3
+
+from conftest import col
 
 
 def _truth(run, name):

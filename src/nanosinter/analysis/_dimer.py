@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter._validation import check_choice, check_positive
+from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter.analysis._profile import (
     fit_lobe,
     fit_neck,
@@ -123,8 +123,8 @@ class DimerAnalyzer:
         if self._lobes_nm is not None:
             chosen = []
             for (x, y) in self._lobes_nm:
-                col = int(round((x / self.ps + dx - (b - 1) / 2) / b))
-                row = int(round((y / self.ps + dy - (b - 1) / 2) / b))
+                col = round((x / self.ps + dx - (b - 1) / 2) / b)
+                row = round((y / self.ps + dy - (b - 1) / 2) / b)
                 lab = 0
                 if 0 <= row < seg.labels.shape[0] and 0 <= col < seg.labels.shape[1]:
                     lab = int(seg.labels[row, col])
@@ -172,7 +172,7 @@ class DimerAnalyzer:
         b = int(getattr(seg, "bin_factor", 1))
         sel_b = np.isin(seg.labels, bodies)
         rows, cols = np.nonzero(sel_b)
-        m = int(math.ceil(self.opt.margin_nm / ps))
+        m = math.ceil(self.opt.margin_nm / ps)
         ny, nx = seg.image.shape
         r0, r1 = max(rows.min() * b - m, 0), min((rows.max() + 1) * b + m, ny)
         c0, c1 = max(cols.min() * b - m, 0), min((cols.max() + 1) * b + m, nx)
@@ -414,7 +414,7 @@ class DimerAnalyzer:
             win = (np.abs(s_all - s0) <= 1.5) & (np.abs(t_all) < r_small + 1.0) & ~others
             rows_w, cols_w = np.nonzero(win)
             if rows_w.size >= 50:
-                pad = int(math.ceil(4 * sig / ps)) + 1
+                pad = math.ceil(4 * sig / ps) + 1
                 ra, rb = max(rows_w.min() - pad, 0), min(rows_w.max() + pad + 1, ny)
                 ca, cb = max(cols_w.min() - pad, 0), min(cols_w.max() + pad + 1, nx)
                 ni = fit_neck_image(
@@ -495,7 +495,7 @@ class DimerAnalyzer:
         p, e = fit.params, fit.errors
         if not np.all(np.isfinite(p)) or p[3] <= 0 or p[4] <= 0:
             return None
-        x0, y0, th, r1, r2, d, rn, k = (float(v) for v in p[:8])
+        x0, y0, th, r1, r2, d, rn, _k = (float(v) for v in p[:8])
         # Keep lobe 1 / lobe 2 as the outline measurement named them.
         c = np.array([math.cos(th), math.sin(th)])
         c1 = np.array([x0, y0]) - d / 2 * c

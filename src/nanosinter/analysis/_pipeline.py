@@ -177,7 +177,8 @@ def analyze_movie(
         overlay_at = {int(i) for i in opt.overlay_frames if 0 <= int(i) < n}
     else:
         k = max(int(opt.n_overlays), 0)
-        overlay_at = set(np.unique(np.linspace(0, n - 1, k).round().astype(int)).tolist()) if k else set()
+        overlay_at = (set(np.unique(np.linspace(0, n - 1, k).round().astype(int)).tolist())
+                      if k else set())
 
     drift = DriftTracker(bin_factor=opt.drift_bin, reference_weight=opt.drift_reference_weight)
     tracker = Tracker()

@@ -31,7 +31,7 @@ def blurred_chord(x: np.ndarray, radius: float, sigma: float) -> np.ndarray:
     xmax = r + 6.0 * s
     g = np.arange(-xmax, xmax + h, h)
     chord = 2.0 * np.sqrt(np.clip(r * r - g * g, 0.0, None))
-    kx = np.arange(-int(math.ceil(4 * s / h)), int(math.ceil(4 * s / h)) + 1) * h
+    kx = np.arange(-math.ceil(4 * s / h), math.ceil(4 * s / h) + 1) * h
     ker = np.exp(-0.5 * (kx / s) ** 2)
     ker /= ker.sum()
     blurred = np.convolve(chord, ker, mode="same")

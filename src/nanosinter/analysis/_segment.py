@@ -156,7 +156,7 @@ def _support_stats(values: np.ndarray) -> tuple[float, float, float]:
             return med, 0.0, 0.0
     width = s0 / 8.0
     lo, hi = med - 6 * s0, med + 6 * s0
-    nb = int(round((hi - lo) / width))
+    nb = round((hi - lo) / width)
     hist, edges = np.histogram(sample, bins=nb, range=(lo, hi))
     hist = ndi.gaussian_filter1d(hist.astype(float), 2.0)
     k = int(np.argmax(hist))
@@ -309,7 +309,7 @@ def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -
     if opt.denoise == "gaussian" and opt.denoise_sigma_px > 0:
         work = ndi.gaussian_filter(work, opt.denoise_sigma_px / b, mode="nearest")
     elif opt.denoise == "median" and opt.denoise_sigma_px > 0:
-        size = 2 * max(int(round(opt.denoise_sigma_px / b)), 1) + 1
+        size = 2 * max(round(opt.denoise_sigma_px / b), 1) + 1
         work = ndi.median_filter(work, size=size, mode="nearest")
     mode, s_lo, s_hi = _support_stats(work)
     if max(s_lo, s_hi) <= 0:
@@ -374,7 +374,7 @@ def _split(mask: np.ndarray, min_distance_px: float) -> np.ndarray:
     dist = ndi.distance_transform_edt(mask)
     dist = ndi.gaussian_filter(dist, 0.7)
     lab, _ = ndi.label(mask)
-    peaks = peak_local_max(dist, min_distance=max(1, int(round(min_distance_px))), labels=lab,
+    peaks = peak_local_max(dist, min_distance=max(1, round(min_distance_px)), labels=lab,
                            exclude_border=False)
     markers = np.zeros(mask.shape, np.int32)
     markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nanosinter._validation import check_positive
+from nanosinter._validation import check_choice, check_positive
 from nanosinter.analysis._particles import measure_particles
 from nanosinter.analysis._segment import SegmentOptions, segment_frame
 from nanosinter.errors import InputError
@@ -29,6 +29,7 @@ def size_distribution(
     pixel_size_nm: float | None = None,
     options: SegmentOptions | None = None,
     exclude_border: bool = False,
+    edge_correction: str = "none",
 ) -> dict[str, Any]:
     """Count particles and measure their equivalent diameters in one image.
 
@@ -42,6 +43,14 @@ def size_distribution(
         Default :data:`SIZES_SEGMENT`.
     exclude_border : bool, keyword-only
         Leave out particles cut by the image border (their size is truncated).
+    edge_correction : {"none", "sphere"}, keyword-only
+        "none" (default): the outline at the detection level, as a hand-drawn mask places it.
+        "sphere": undo the inward bias of that outline for spheres in mass-thickness
+        contrast: the contrast ``tau = 2 k sqrt(r^2 - rho^2)`` crosses the level ``L`` at
+        ``rho_m = sqrt(r^2 - (L / 2k)^2)``, and with the centre contrast ``tau_c = 2 k r``,
+        ``r = rho_m / sqrt(1 - (L / tau_c)^2)`` (``tau_c`` from the mean contrast within
+        0.3 ``rho_m`` of the centroid, divided by 0.977, its value for a sphere). Particles
+        whose centre contrast is below 1.05 ``L`` are left uncorrected.
 
     Returns
     -------
@@ -62,11 +71,26 @@ def size_distribution(
         raise InputError(f"image must be one 2-D frame, got shape {arr.shape}")
     ps = None if pixel_size_nm is None else float(check_positive("pixel_size_nm", pixel_size_nm))
     seg = segment_frame(arr, options=options or SIZES_SEGMENT)
-    rows, _ = measure_particles(seg, ps or 1.0)
+    rows, _ = measure_particles(seg, 1.0)  # pixel units; scaled to nm below
     if exclude_border:
         rows = [r for r in rows if not r["touches_border"]]
     d_px = np.array([r["equivalent_diameter_nm"] for r in rows])  # pixel units when ps = 1
     flags = list(seg.flags)
+    check_choice("edge_correction", edge_correction, ("none", "sphere"))
+    if edge_correction == "sphere" and d_px.size:
+        b = seg.bin_factor
+        yy, xx = np.indices(seg.contrast.shape)
+        for i, r in enumerate(rows):
+            rm = r["equivalent_diameter_nm"] / 2 / b
+            cx, cy = r["x_nm"] / b, r["y_nm"] / b  # label-grid pixels (ps = 1, no drift)
+            y0, y1 = int(max(cy - rm, 0)), int(min(cy + rm + 1, yy.shape[0]))
+            x0, x1 = int(max(cx - rm, 0)), int(min(cx + rm + 1, xx.shape[1]))
+            win = (yy[y0:y1, x0:x1] - cy) ** 2 + (xx[y0:y1, x0:x1] - cx) ** 2 <= (0.3 * rm) ** 2
+            if not win.any():
+                continue
+            tau_c = float(seg.contrast[y0:y1, x0:x1][win].mean()) / 0.977
+            if tau_c > 1.05 * seg.level:
+                d_px[i] /= math.sqrt(1.0 - (seg.level / tau_c) ** 2)
     if d_px.size == 0:
         flags.append("no particle found")
 

@@ -65,8 +65,8 @@ class Tracker:
             for k in range(1, n_new + 1):
                 ids[k] = self._new_id()
         else:
-            ddx = int(round(drift_px[0] - self._prev_drift[0]))
-            ddy = int(round(drift_px[1] - self._prev_drift[1]))
+            ddx = round(drift_px[0] - self._prev_drift[0])
+            ddy = round(drift_px[1] - self._prev_drift[1])
             prev = self._prev_labels
             if ddx or ddy:
                 prev = _shift_int(prev, ddy, ddx)

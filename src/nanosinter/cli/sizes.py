@@ -21,6 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exclude-border", action="store_true", help="leave out particles cut by the border"
     )
+    parser.add_argument(
+        "--edge-correction", choices=("none", "sphere"), default="none",
+        help="none: outline at the detection level, as hand-drawn masks (default); sphere: "
+        "undo its inward bias for spheres in mass-thickness contrast",
+    )
     parser.add_argument("--plot", default=None, metavar="PNG", help="write a histogram PNG")
 
 
@@ -34,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.frame < movie.n_frames:
         raise InputError(f"--frame {args.frame} outside 0..{movie.n_frames - 1}")
     res = size_distribution(movie.frame(args.frame), pixel_size_nm=movie.pixel_size_nm,
-                            exclude_border=args.exclude_border)
+                            exclude_border=args.exclude_border,
+                            edge_correction=args.edge_correction)
     if args.plot:
         _histogram(res, args.plot)
         res["plot"] = str(args.plot)
