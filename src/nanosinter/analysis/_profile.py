@@ -256,8 +256,15 @@ def fit_neck_image(
 
     def cost(rn):
         m = model(rn, 0.0)[window]
-        off = float(np.mean(data - m))  # the background enters linearly: solved exactly
-        r = m + off - data
+        # Contrast scale and background enter linearly: solved exactly for each rn, so that
+        # rn is set by the shape of the neck, not by its contrast (k of the lobes is only a
+        # start). Ridge towards the lobes' k (10 % prior width) keeps thin necks stable.
+        m0 = m - m.mean()
+        dd = data - data.mean()
+        lam = float(m0 @ m0) * 0.01  # (1 / 0.1)^-2 relative weight of the k prior
+        scale = (float(m0 @ dd) + lam) / (float(m0 @ m0) + lam) if m0.any() else 1.0
+        off = float(np.mean(data - scale * m))
+        r = scale * m + off - data
         return float(r @ r), off
 
     # Global search on a grid of rn (the cost can have a shallow false minimum at rn ~ 0
