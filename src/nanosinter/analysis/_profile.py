@@ -175,13 +175,30 @@ def fit_two_lobes(
         One per lobe, each with keys ``x, y, r, k, b, sigma`` (the shared ones repeated).
     """
     w1 = which == 0
+    xs = (xx[w1], xx[~w1])
+    ys = (yy[w1], yy[~w1])
+    # Finite-difference Jacobians perturb one parameter at a time: the distances of a lobe's
+    # pixels (when its centre is unchanged) and its chords (when only k or b changed) are
+    # reused from the previous call -- the same numbers, computed once.
+    cache: list[dict] = [{}, {}]
+
+    def chord(j, x, y, r, s):
+        c = cache[j]
+        if c.get("xy") != (x, y):
+            c.clear()
+            c["xy"] = (x, y)
+            c["rho"] = np.hypot(xs[j] - x, ys[j] - y)
+        if c.get("rs") != (r, s):
+            c["rs"] = (r, s)
+            c["chord"] = blurred_chord(c["rho"], r, s)
+        return c["chord"]
 
     def resid(p):
-        x1, y1, r1, x2, y2, r2, k, b, s = p
+        x1, y1, r1, x2, y2, r2, k, b, s = (float(v) for v in p)
         s = abs(s) + 0.02
         out = np.empty(tau.size)
-        out[w1] = k * blurred_chord(np.hypot(xx[w1] - x1, yy[w1] - y1), abs(r1), s)
-        out[~w1] = k * blurred_chord(np.hypot(xx[~w1] - x2, yy[~w1] - y2), abs(r2), s)
+        out[w1] = k * chord(0, x1, y1, abs(r1), s)
+        out[~w1] = k * chord(1, x2, y2, abs(r2), s)
         return out + b - tau
 
     (x1, y1, r1), (x2, y2, r2) = starts
