@@ -78,14 +78,14 @@ def test_bad_config_is_one_line_naming_the_key_and_writes_nothing(tmp_path, text
 
 
 def test_sigkill_then_resume_gives_the_uninterrupted_observables(tmp_path):
-    cfg = _toml(tmp_path / "run.toml", "[run]\nuntil_s = 300.0\nevery_s = 10.0\n"
-                "snapshot_every = 5\ncheckpoint_every_events = 100000\n")
+    cfg = _toml(tmp_path / "run.toml", "[run]\nuntil_s = 1200.0\nevery_s = 10.0\n"
+                "snapshot_every = 5\ncheckpoint_every_events = 300000\n")
     ref = tmp_path / "ref"
     p = _simulate(cfg, "--preset", "tang2023-demo", "--out", ref, "--seed", 9)
     assert p.returncode == 0, p.stderr
     expected = (ref / "observables.csv").read_text()
     n_rows = len(expected.splitlines()) - 1
-    assert n_rows == 31
+    assert n_rows == 121
 
     out = tmp_path / "killed"
     proc = subprocess.Popen([*CLI, "simulate", str(cfg), "--preset", "tang2023-demo",

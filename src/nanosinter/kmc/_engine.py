@@ -78,7 +78,7 @@ def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def next_u64(s):
     """xoshiro256** step; *s* is a uint64[4] state updated in place."""
     result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
@@ -92,7 +92,7 @@ def next_u64(s):
     return result
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def uniform(s):
     """Uniform double in [0, 1)."""
     return float(next_u64(s) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
@@ -218,7 +218,7 @@ def _compact(pool, cstart, ccap, ccount, ci):
     ci[C_POOLTOP] = top
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _list(x, c, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     if ccount[c] == ccap[c]:
         newcap = max(8, 2 * ccap[c])
@@ -240,7 +240,7 @@ def _list(x, c, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     fs[F_TOTAL] += r
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs):
     v = cs[x]
     c = v & CLASS_MASK
@@ -280,63 +280,87 @@ def build_classes(st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
     resum(crate, ccount, bsum, fs)
 
 
-@nb.njit(cache=True, inline="always")
-def _add_counts(x, inc, st, nn_c, nn_a, nnn, nc):
-    """Add *inc* (+1 or -1) to the neighbour counts of the 16 neighbours of *x*."""
-    nn = nn_c if x < nc else nn_a
-    for d in range(16):
-        if d < 4:
-            y = x + nn[d]
-            dw = 16
-        else:
-            y = x + nnn[d - 4]
-            dw = 1
-        w = st[y]
-        if w == WALL:
-            continue
-        st[y] = w + dw if inc > 0 else w - dw
+def neighbour_table(nn_c: np.ndarray, nn_a: np.ndarray, nnn: np.ndarray) -> np.ndarray:
+    """Flat int64 table of the 16 neighbour offsets of a cation (entries 0-15) and of an anion
+    (16-31): 4 nearest, then 12 second neighbours (the hop directions)."""
+    return np.concatenate([nn_c, nnn, nn_a, nnn]).astype(np.int64)
 
 
 @nb.njit(cache=True, inline="always")
-def _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap, ccount,
-                       crate, bsum, fs, ci):
-    """Put the atoms among the 16 neighbours of *x* into their current classes."""
-    nn = nn_c if x < nc else nn_a
-    for d in range(16):
-        y = x + (nn[d] if d < 4 else nnn[d - 4])
-        w = st[y]
-        if w != WALL and (w >> 8) != 0:
-            _reclassify(y, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
+def _xoshiro(s0, s1, s2, s3):
+    """One xoshiro256** step on a state held in four scalars: (uniform in [0, 1), new state).
+
+    The same stream as :func:`uniform` on an array state; scalars keep the hot loop free of
+    array reference counting.
+    """
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1, s2, s3
+
+
+@nb.njit(cache=True)
+def _make_room(c, pool, cstart, ccap, ccount, ci):
+    """Give class *c*, whose list is full, a larger one at the top of the pool (rare)."""
+    newcap = max(8, 2 * ccap[c])
+    if ci[C_POOLTOP] + newcap > pool.size:
+        _compact(pool, cstart, ccap, ccount, ci)
+        newcap = max(8, 2 * ccount[c]) if ccap[c] <= ccount[c] else 0
+    if newcap > 0:
+        top = ci[C_POOLTOP]
+        for j in range(ccount[c]):
+            pool[top + j] = pool[cstart[c] + j]
+        cstart[c] = top
+        ccap[c] = newcap
+        ci[C_POOLTOP] = top + newcap
 
 
 @nb.njit(cache=True)
 def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, ci, rng,
-             nn_c, nn_a, nnn, nc, max_events, t_stop):
+             nbr, nc, max_events, t_stop):
     """Execute events until ``ci[C_EVENTS] == max_events`` or the time would pass *t_stop*.
 
     ``ci[C_EVENTS]`` counts executed events (thermal hops, beam hops, sputtering); null hops are
     counted in ``ci[C_NULL]``. At a time stop the pending waiting time is discarded and the clock
     set to *t_stop*; the exponential waiting time is memoryless, so this is exact.
 
+    The helpers' logic (list/unlist, neighbour updates, random numbers) is written out in this
+    one function on purpose: numba would otherwise reference-count the arrays at every inlined
+    call, which cost two thirds of the run time.
+
     Returns
     -------
     int
         STOP_EVENTS, STOP_TIME or STOP_FROZEN (total rate zero).
     """
+    s0 = rng[0]
+    s1 = rng[1]
+    s2 = rng[2]
+    s3 = rng[3]
+    todo = np.empty(33, np.int64)
+    status = STOP_EVENTS
     while ci[C_EVENTS] < max_events:
         if (ci[C_EVENTS] + ci[C_NULL]) % RESUM_EVERY == 0:
             resum(crate, ccount, bsum, fs)
         total = fs[F_TOTAL]
         if total <= 0.0:
-            return STOP_FROZEN
-        u = 1.0 - uniform(rng)
-        dt = -np.log(u) / total
+            status = STOP_FROZEN
+            break
+        u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+        dt = -np.log(1.0 - u) / total
         if fs[F_TIME] + dt > t_stop:
             fs[F_TIME] = t_stop
-            return STOP_TIME
+            status = STOP_TIME
+            break
         fs[F_TIME] += dt
         # --- select a class: blocks, then classes inside the block
-        r = uniform(rng) * total
+        u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+        r = u * total
         blk = 0
         while blk < N_BLOCKS - 1 and r >= bsum[blk]:
             r -= bsum[blk]
@@ -358,7 +382,8 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
                 resum(crate, ccount, bsum, fs)
                 ci[C_NULL] += 1
                 continue
-            r = uniform(rng) * ccount[c] * crate[c]
+            u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+            r = u * ccount[c] * crate[c]
         # the atom: r / crate[c] is uniform in [0, count); its integer part picks the atom and
         # its fraction the event (one random number for both)
         q = r / crate[c]
@@ -367,70 +392,125 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
             j = ccount[c] - 1
         frac = q - j
         if frac < 0.0 or frac >= 1.0:
-            frac = uniform(rng)
+            frac, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
         x = np.int64(pool[cstart[c] + j])
         ru = frac * crate[c]
         kt = cpart[c, P_THERMAL]
         kb = cpart[c, P_BEAM]
-        if ru < kt + kb:
-            # a hop in direction d; thermal and beam hops both pick d uniformly
+        w = np.int64(st[x])
+        hop = ru < kt + kb
+        f = -1
+        if hop:
+            u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
             if ru < kt:
                 # thermal: uniformly among the 12 - n2 second neighbours not occupied
                 kind = 0
-                n_free = N_DIRECTIONS - np.int64(st[x] & 15)
-                q = np.int64(uniform(rng) * n_free)
-                if q >= n_free:
-                    q = n_free - 1
+                n_free = N_DIRECTIONS - (w & 15)
+                qd = np.int64(u * n_free)
+                if qd >= n_free:
+                    qd = n_free - 1
+                base = 0 if x < nc else 16
                 d = 0
                 while True:
-                    if (st[x + nnn[d]] >> 8) != np.uint16(0):
-                        if st[x + nnn[d]] == WALL:
-                            if q == 0:
-                                break
-                            q -= 1
-                    else:
-                        if q == 0:
+                    wy = st[x + nbr[base + 4 + d]]
+                    if wy == WALL or (wy >> 8) == 0:
+                        if qd == 0:
                             break
-                        q -= 1
+                        qd -= 1
                     d += 1
             else:
                 # beam: the knock-on direction is uniform; into an occupied site it does nothing
                 kind = 1
-                d = np.int64(uniform(rng) * N_DIRECTIONS)
+                d = np.int64(u * N_DIRECTIONS)
                 if d >= N_DIRECTIONS:
                     d = N_DIRECTIONS - 1
-            f = x + nnn[d]
-            wf = st[f]
+            f = x + nbr[4 + d]
+            wf = np.int64(st[f])
             # valid target: empty (word < 256; walls are 0xFFFF) and adhesion site or
             # another occupied neighbour besides the mover
             if wf >= 256 or ((wf & 0x80) == 0 and ((wf >> 4) & 7) + (wf & 15) < 2):
                 ci[C_NULL] += 1
                 continue
-            w = st[x]
-            species = w >> 8
-            _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs)
-            st[x] = w & 0xFF
-            st[f] = st[f] | (species << 8)
-            # counts first, then classes: the neighbours x and f share (2 nearest, 4 second)
-            # end in their old class and are not relisted
-            _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
-            _add_counts(f, 1, st, nn_c, nn_a, nnn, nc)
-            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
-                               ccount, crate, bsum, fs, ci)
-            _reclassify_around(f, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
-                               ccount, crate, bsum, fs, ci)
+        # --- take the atom off x (unlist, clear its species)
+        v = cs[x]
+        cx = v & CLASS_MASK
+        jx = v >> CLASS_BITS
+        last = ccount[cx] - 1
+        y = pool[cstart[cx] + last]
+        pool[cstart[cx] + jx] = y
+        cs[y] = (jx << CLASS_BITS) | cx
+        ccount[cx] = last
+        cs[x] = -1
+        rate = crate[cx]
+        bsum[cx // BLOCK] -= rate
+        fs[F_TOTAL] -= rate
+        st[x] = w & 0xFF
+        # --- neighbour counts around x (and f), then the atoms there to reclassify
+        nt = 0
+        base = 0 if x < nc else 16
+        for d in range(16):
+            y = x + nbr[base + d]
+            wy = st[y]
+            if wy == WALL:
+                continue
+            wy = wy - (16 if d < 4 else 1)
+            st[y] = wy
+            if (wy >> 8) != 0:
+                todo[nt] = y
+                nt += 1
+        if hop:
+            st[f] = st[f] | ((w >> 8) << 8)
+            base = 0 if f < nc else 16
+            for d in range(16):
+                y = f + nbr[base + d]
+                wy = st[y]
+                if wy == WALL:
+                    continue
+                wy = wy + (16 if d < 4 else 1)
+                st[y] = wy
+                if (wy >> 8) != 0:
+                    todo[nt] = y
+                    nt += 1
+            todo[nt] = f
+            nt += 1
             if kind == 0:
                 ci[C_THERMAL] += 1
             else:
                 ci[C_BEAM] += 1
         else:
-            # sputtering: the atom leaves the specimen
-            _unlist(x, cs, pool, cstart, ccount, crate, bsum, fs)
-            st[x] = st[x] & 0xFF
-            _add_counts(x, -1, st, nn_c, nn_a, nnn, nc)
-            _reclassify_around(x, st, nn_c, nn_a, nnn, nc, ctab, cs, pool, cstart, ccap,
-                               ccount, crate, bsum, fs, ci)
             ci[C_SPUTTER] += 1
             ci[C_ATOMS] -= 1
+        # --- reclassify (sites listed twice are found in their class the second time)
+        for i in range(nt):
+            y = todo[i]
+            newc = ctab[st[y] & 0x3FF]
+            v = cs[y]
+            oldc = v & CLASS_MASK if v >= 0 else -1
+            if newc == oldc:
+                continue
+            if oldc >= 0:
+                jy = v >> CLASS_BITS
+                last = ccount[oldc] - 1
+                z = pool[cstart[oldc] + last]
+                pool[cstart[oldc] + jy] = z
+                cs[z] = (jy << CLASS_BITS) | oldc
+                ccount[oldc] = last
+                cs[y] = -1
+                rate = crate[oldc]
+                bsum[oldc // BLOCK] -= rate
+                fs[F_TOTAL] -= rate
+            if newc >= 0:
+                if ccount[newc] == ccap[newc]:
+                    _make_room(newc, pool, cstart, ccap, ccount, ci)
+                pool[cstart[newc] + ccount[newc]] = y
+                cs[y] = (ccount[newc] << CLASS_BITS) | newc
+                ccount[newc] += 1
+                rate = crate[newc]
+                bsum[newc // BLOCK] += rate
+                fs[F_TOTAL] += rate
         ci[C_EVENTS] += 1
-    return STOP_EVENTS
+    rng[0] = s0
+    rng[1] = s1
+    rng[2] = s2
+    rng[3] = s3
+    return status

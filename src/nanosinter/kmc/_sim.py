@@ -119,6 +119,7 @@ class Simulation:
         self.grid, occ = build_occupancy(self.config)
         self.sup = adhesion_sites(self.config, self.grid)
         self.offsets = self.grid.offsets()
+        self.nbr = E.neighbour_table(*self.offsets)
         self.n_atoms_initial = int(((occ != 0) & (occ != 255)).sum())
         if self.n_atoms_initial == 0:
             raise ConfigError("geometry: the particles contain no lattice sites")
@@ -247,10 +248,9 @@ class Simulation:
         Returns the engine's stop reason (``STOP_EVENTS``, ``STOP_TIME``, ``STOP_FROZEN``).
         """
         s = self.s
-        nn_c, nn_a, nnn = self.offsets
         return int(E.run_loop(
             s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
-            self.cpart, s.bsum, s.fs, s.ci, s.rng, nn_c, nn_a, nnn, self.grid.n_cells,
+            self.cpart, s.bsum, s.fs, s.ci, s.rng, self.nbr, self.grid.n_cells,
             np.int64(max_events), float(t_stop)))
 
     # -- observing ----------------------------------------------------------------------------
