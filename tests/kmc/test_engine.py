@@ -104,3 +104,29 @@ def test_mean_waiting_time_is_inverse_total_rate():
     u = [E.uniform(rng) for _ in range(20000)]
     assert np.mean(u) == pytest.approx(0.5, abs=0.01)
     assert np.var(u) == pytest.approx(1 / 12, abs=0.003)
+
+
+def test_class_lists_survive_pool_compaction():
+    """A pool just big enough forces relocations and compactions; bookkeeping stays exact."""
+    cfg = small_config(radii=(1.2, 1.2), beam=True, sputtering=True)
+    cfg["beam"]["dose_rate_e_per_A2_s"] = 1e4
+    sim = Simulation(cfg, seed=21)
+    s = sim.s
+    listed = int(s.ccount.sum())
+    s.pool = np.zeros(2 * listed + 400, np.int32)
+    sim._build_classes()                 # rebuild the lists in the small pool
+    tops = []
+    for _ in range(40):
+        sim.advance(max_events=sim.events + 2_000, t_stop=math.inf)
+        tops.append(int(s.ci[E.C_POOLTOP]))
+    assert min(np.diff(tops)) < 0        # a compaction happened
+    check_consistency(sim)
+    assert sim.n_atoms == sim.n_atoms_initial - sim.counts["n_sputter"]
+
+
+def test_memory_per_lattice_site_of_the_dimer_preset():
+    from nanosinter.kmc import preset
+
+    sim = Simulation(preset("tang2023-dimer"), seed=0)
+    assert sim.n_lattice_sites > 4e5 and sim.n_atoms > 1.5e5
+    assert sim.memory_bytes() / sim.n_lattice_sites < 100

@@ -201,13 +201,25 @@ def resum(crate, ccount, bsum, fs):
 
 @nb.njit(cache=True)
 def _compact(pool, cstart, ccap, ccount, ci):
-    """Lay the class lists out again contiguously with room to grow (in place)."""
-    tmp = np.empty(ci[C_POOLTOP], dtype=np.int32)
+    """Lay the class lists out again contiguously with room to grow (in place).
+
+    Empty classes give up their lists. Each other class gets ``max(8, 2 count)`` entries, at
+    most 2 x listed atoms + 8 x 390 in all (the pool ``Simulation`` allocates, 4 per atom + 8 per
+    class, always holds it with room to spare); in a pool too small for that, ``count + 1``.
+    """
+    need = 0
+    for c in range(N_CLASSES):
+        if ccount[c] > 0:
+            need += max(8, 2 * ccount[c])
+    generous = need + 8 * BLOCK <= pool.size
+    tmp = np.empty(pool.size, dtype=np.int32)
     top = 0
     for c in range(N_CLASSES):
-        if ccap[c] == 0:
+        if ccount[c] == 0:
+            ccap[c] = 0
+            cstart[c] = 0
             continue
-        cap = max(8, 2 * ccount[c])
+        cap = max(8, 2 * ccount[c]) if generous else ccount[c] + 1
         for j in range(ccount[c]):
             tmp[top + j] = pool[cstart[c] + j]
         cstart[c] = top
@@ -218,20 +230,28 @@ def _compact(pool, cstart, ccap, ccount, ci):
     ci[C_POOLTOP] = top
 
 
+@nb.njit(cache=True)
+def _make_room(c, pool, cstart, ccap, ccount, ci):
+    """Give class *c*, whose list is full, a larger one at the top of the pool (rare)."""
+    newcap = max(8, 2 * ccap[c])
+    if ci[C_POOLTOP] + newcap > pool.size:
+        _compact(pool, cstart, ccap, ccount, ci)
+        newcap = 0 if ccap[c] > ccount[c] else max(8, ccount[c] + 1)
+        if ci[C_POOLTOP] + newcap > pool.size:
+            newcap = ccount[c] + 1
+    if newcap > 0:
+        top = ci[C_POOLTOP]
+        for j in range(ccount[c]):
+            pool[top + j] = pool[cstart[c] + j]
+        cstart[c] = top
+        ccap[c] = newcap
+        ci[C_POOLTOP] = top + newcap
+
+
 @nb.njit(cache=True, inline="always")
 def _list(x, c, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci):
     if ccount[c] == ccap[c]:
-        newcap = max(8, 2 * ccap[c])
-        if ci[C_POOLTOP] + newcap > pool.size:
-            _compact(pool, cstart, ccap, ccount, ci)
-            newcap = max(8, 2 * ccount[c]) if ccap[c] <= ccount[c] else 0
-        if newcap > 0:
-            top = ci[C_POOLTOP]
-            for j in range(ccount[c]):
-                pool[top + j] = pool[cstart[c] + j]
-            cstart[c] = top
-            ccap[c] = newcap
-            ci[C_POOLTOP] = top + newcap
+        _make_room(c, pool, cstart, ccap, ccount, ci)
     pool[cstart[c] + ccount[c]] = x
     cs[x] = (ccount[c] << CLASS_BITS) | c
     ccount[c] += 1
@@ -302,22 +322,6 @@ def _xoshiro(s0, s1, s2, s3):
     s2 ^= t
     s3 = _rotl(s3, 45)
     return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1, s2, s3
-
-
-@nb.njit(cache=True)
-def _make_room(c, pool, cstart, ccap, ccount, ci):
-    """Give class *c*, whose list is full, a larger one at the top of the pool (rare)."""
-    newcap = max(8, 2 * ccap[c])
-    if ci[C_POOLTOP] + newcap > pool.size:
-        _compact(pool, cstart, ccap, ccount, ci)
-        newcap = max(8, 2 * ccount[c]) if ccap[c] <= ccount[c] else 0
-    if newcap > 0:
-        top = ci[C_POOLTOP]
-        for j in range(ccount[c]):
-            pool[top + j] = pool[cstart[c] + j]
-        cstart[c] = top
-        ccap[c] = newcap
-        ci[C_POOLTOP] = top + newcap
 
 
 @nb.njit(cache=True)

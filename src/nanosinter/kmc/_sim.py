@@ -167,7 +167,10 @@ class Simulation:
             raise ConfigError("set_occupancy: the occupancy does not match the grid")
         nn_c, nn_a, nnn = self.offsets
         self.s.st[...] = E.pack_state(occ, self.sup, nn_c, nn_a, nnn, self.grid.n_cells)
-        self.s.ci[E.C_ATOMS] = int(((occ != 0) & (occ != 255)).sum())
+        n_atoms = int(((occ != 0) & (occ != 255)).sum())
+        self.s.ci[E.C_ATOMS] = n_atoms
+        if self.s.pool.size < 4 * n_atoms + 8 * E.N_CLASSES:
+            self.s.pool = np.zeros(4 * n_atoms + 8 * E.N_CLASSES, np.int32)
         self._build_classes()
 
     def _thermal(self, temperature_K: float) -> np.ndarray:
