@@ -122,3 +122,20 @@ def test_demo_preset_reaches_contact_then_fast_then_slow_neck_growth(tmp_path):
     assert f["n_beam"] > 0 and f["n_sputter"] > 0 and f["n_thermal"] > 100 * f["n_beam"]
     # lobes shrink slightly as they feed the neck (Figure 3g)
     assert d["r1_nm"][-1] < d["r1_nm"][0] and d["r2_nm"][-1] < d["r2_nm"][0]
+
+
+def test_temperature_ramp_is_followed_and_speeds_up_thermal_hops(tmp_path):
+    cfg = copy.deepcopy(preset("tang2023-demo"))
+    cfg["temperature"].update(program_times_s=[0.0, 40.0], program_temperatures_K=[300.0, 330.0],
+                              step_s=5.0)
+    cfg["run"].update(until_s=40.0, every_s=5.0)
+    run_kmc(cfg, tmp_path / "ramp", seed=1, progress=False)
+    d = _read(tmp_path / "ramp" / "observables.csv")
+    # each row reports the temperature used during the 5 s step that ended at it (the
+    # programme sampled at the step's start; the first row is the initial 300 K)
+    np.testing.assert_allclose(d["temperature_K"], [300, 300, 303.75, 307.5, 311.25, 315,
+                                                    318.75, 322.5, 326.25])
+    # thermal hops per simulated second: Arrhenius with barriers ~0.4-0.6 eV, 300 -> 326 K is
+    # a factor exp(E/k (1/300 - 1/326)) ~ 4-10
+    rate = np.diff(d["n_thermal"]) / np.diff(d["time_s"])
+    assert rate[-1] > 2.5 * rate[0]
