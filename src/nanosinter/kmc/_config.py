@@ -101,11 +101,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # Tang et al. (2023) Figure 3: two 15.4 nm CdSe/CdS particles, 1.5 nm apart, 300 kV, 20 min.
     "tang2023-dimer": {},
-    # The same physics (same energies, beam and temperature) on two 6 nm particles 0.6 nm
-    # apart (sizes and gap scaled by ~0.4): contact, fast neck formation and slower growth within
-    # 20 min of simulated time and well under a minute of wall time, for the demo and the tests.
+    # The same physics (same energies, beam and temperature) on two 7 nm particles 0.7 nm
+    # apart (sizes and gap scaled by 0.45): contact, fast neck formation and slower growth within
+    # 20 min of simulated time and a few seconds of wall time, for the demo and the tests.
     "tang2023-demo": {
-        "geometry": {"radii_nm": [3.0, 3.0], "core_radii_nm": [1.0, 1.0], "gap_nm": 0.6,
+        "geometry": {"radii_nm": [3.5, 3.5], "core_radii_nm": [1.0, 1.0], "gap_nm": 0.7,
                      "margin_nm": 1.0, "truncation_nm": 0.4},
         "run": {"until_s": 1200.0, "every_s": 10.0, "snapshot_every": 3,
                 "checkpoint_every_events": 2_000_000},
