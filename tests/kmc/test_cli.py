@@ -125,3 +125,13 @@ def test_sigkill_then_resume_gives_the_uninterrupted_observables(tmp_path):
 def test_resume_without_checkpoint_is_an_error(tmp_path):
     p = _simulate("--out", tmp_path / "nothing", "--resume")
     assert p.returncode == 2 and "checkpoint" in p.stderr
+
+
+def test_resume_with_a_later_until_extends_the_run_exactly(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _simulate("--preset", "tang2023-demo", "--out", a, "--until-s", 40).returncode == 0
+    p = _simulate("--out", a, "--resume", "--until-s", 80)
+    assert p.returncode == 0, p.stderr
+    assert _simulate("--preset", "tang2023-demo", "--out", b, "--until-s", 80).returncode == 0
+    assert (a / "observables.csv").read_text() == (b / "observables.csv").read_text()
+    assert "until_s = 80.0" in (a / "config.toml").read_text()

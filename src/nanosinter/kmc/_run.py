@@ -120,6 +120,9 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
         if extra["seed"] != sim.seed:
             sim.seed = extra["seed"]
         n0 = extra["n_atoms_initial"]
+        if any(v is not None for v in overrides.values()):
+            # e.g. a finished run continued to a later --until-s: keep config.toml re-runnable
+            atomic_write_text(out / "config.toml", dumps_toml(cfg))
     else:
         n0 = sim.n_atoms_initial
         out.mkdir(parents=True, exist_ok=True)
