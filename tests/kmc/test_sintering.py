@@ -101,19 +101,19 @@ def test_demo_preset_reaches_contact_then_fast_then_slow_neck_growth(tmp_path):
     summary = run_kmc(preset("tang2023-demo"), tmp_path / "sim", seed=2023, progress=False)
     d = _read(tmp_path / "sim" / "observables.csv")
     t, r, contact = d["time_s"], d["neck_radius_nm"], d["contact"]
-    assert t[-1] == pytest.approx(1200.0)
+    assert t[-1] == pytest.approx(300.0)
     assert contact[0] == 0 and d["gap_nm"][0] > 0.3          # starts apart (0.7 nm nominal)
     i_c = int(np.argmax(contact == 1))
     t_c = t[i_c]
-    assert 0 < t_c <= 120.0                                    # the gap closes within 2 min
+    assert 0 < t_c <= 60.0                                     # the gap closes within 1 min
     assert np.all(contact[i_c:] == 1)                          # and stays closed
-    # fast stage: within 3 min of contact the neck reaches > 1.2 nm (x/a > 0.4)
-    fast = (t > t_c) & (t <= t_c + 180.0)
-    assert np.nanmax(r[fast]) > 1.2
-    rate_fast = np.nanmax(r[fast]) / 180.0
-    # slow stage: the neck still grows over the last 10 min, but > 3x slower
-    late = t >= 600.0
-    rate_late = (np.nanmean(r[late][-6:]) - np.nanmean(r[late][:6])) / (t[late][-1] - t[late][0])
+    # fast stage: within 1 min of contact the neck passes 1.0 nm (x/a ~ 0.3)
+    fast = (t > t_c) & (t <= t_c + 60.0)
+    assert np.nanmax(r[fast]) > 1.0
+    rate_fast = np.nanmax(r[fast]) / 60.0
+    # slow stage: the neck still grows over the last 150 s, but > 3x slower
+    late = t >= 150.0
+    rate_late = (np.nanmean(r[late][-10:]) - np.nanmean(r[late][:10])) / (t[late][-1] - t[late][0])
     assert 0 < rate_late < rate_fast / 3, (rate_fast, rate_late)
     # volume: sputtering at the calibrated dose rate removes only a few per cent of the atoms
     assert 0.95 < summary["n_atoms_final"] / summary["n_atoms_initial"] < 1.0

@@ -19,11 +19,13 @@ Sources of the defaults (see docs/kmc.md for the discussion):
 - ``beam.binding_dataset = "srim"``: SRIM surface binding energies (Ziegler 2010), because the
   paper's values match no standard table (PHYSICS.md §1).
 - ``energy.*`` bond and saddle energies and ``support.adhesion_eV``: calibrated, the saddle energy
-  (0.33 eV, the time unit) on the tang2023-dimer neck forming within ~1-2 min of contact and
+  (0.27 eV, the time unit) on the tang2023-dimer neck forming within ~2-4 min of contact and
   growing slowly over the 20 min of Tang et al. (2023) Figure 3f (see :mod:`nanosinter.kmc._rates`
   and docs/kmc.md).
-- ``bridge.shell_nm = 1.0``: calibrated; the carbon shell the paper sees on the particles, whose
-  overlap in the gap gives adatoms adhesion sites to cross it (so only gaps below 2 nm close).
+- ``bridge.shell_nm = 1.0``, ``bridge.radius_nm = 0.8``: calibrated; the carbon shells the paper
+  sees on the particles join where the particles are closest and give adatoms adhesion sites to
+  cross the gap (only gaps below 2 shell_nm close) in a column of that radius around the line of
+  centres, so the crystal neck starts narrow (the projected neck then grows as in Figure 3f).
 - ``energy.attempt_frequency_Hz = 1e13``: order of a surface phonon frequency (Voter 2007).
 
 References
@@ -67,11 +69,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "bridge": {
         "enabled": True,
         "shell_nm": 1.0,
+        "radius_nm": 0.8,
     },
     "energy": {
         "bond_nn_eV": 0.1,
         "bond_nnn_eV": 0.05,
-        "saddle_eV": 0.33,
+        "saddle_eV": 0.27,
         "attempt_frequency_Hz": 1e13,
     },
     "temperature": {
@@ -102,12 +105,13 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # Tang et al. (2023) Figure 3: two 15.4 nm CdSe/CdS particles, 1.5 nm apart, 300 kV, 20 min.
     "tang2023-dimer": {},
     # The same physics (same energies, beam and temperature) on two 7 nm particles 0.7 nm
-    # apart (sizes and gap scaled by 0.45): contact, fast neck formation and slower growth within
-    # 20 min of simulated time and a few seconds of wall time, for the demo and the tests.
+    # apart (sizes and gap scaled by 0.45). Surface-diffusion times scale as R^4 (Herring 1950),
+    # so 5 min of it show contact, fast neck formation and slower growth, in a few seconds of
+    # wall time, for the demo and the tests.
     "tang2023-demo": {
         "geometry": {"radii_nm": [3.5, 3.5], "core_radii_nm": [1.0, 1.0], "gap_nm": 0.7,
                      "margin_nm": 1.0, "truncation_nm": 0.4},
-        "run": {"until_s": 1200.0, "every_s": 10.0, "snapshot_every": 3,
+        "run": {"until_s": 300.0, "every_s": 2.0, "snapshot_every": 10,
                 "checkpoint_every_events": 2_000_000},
     },
 }
@@ -271,6 +275,7 @@ def resolve(cfg: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     _bool(cfg, "support", "enabled")
     _bool(cfg, "bridge", "enabled")
     _num(cfg, "bridge", "shell_nm", low=0)
+    _num(cfg, "bridge", "radius_nm", low=0)
     _num(cfg, "support", "adhesion_eV", low=0)
     for key in ("bond_nn_eV", "bond_nnn_eV", "saddle_eV"):
         _num(cfg, "energy", key, low=0)

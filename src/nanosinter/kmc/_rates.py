@@ -25,8 +25,8 @@ Calibrated values (defaults in :mod:`nanosinter.kmc._config`; docs/kmc.md, "Cali
   two touching spheres sinter with the Nichols-Mullins surface-diffusion exponent
   (tests/kmc/test_sintering.py). Real Cd-S bonds are ~1 eV; with those, thermal motion at room
   temperature would be frozen for far longer than the experiment (docs/kmc.md, "time scale").
-- ``saddle_eV = 0.33``: calibrated on the tang2023-dimer preset so that, after contact, the neck
-  forms within ~1-2 min and then grows slowly for the rest of the 20 min (Tang et al. 2023,
+- ``saddle_eV = 0.27``: calibrated on the tang2023-dimer preset so that, after contact, the neck
+  forms within ~2-4 min and then grows slowly for the rest of the 20 min (Tang et al. 2023,
   Figure 3f). With every thermal barrier shifted by it, it only sets the time unit: a change of
   k_B T ln 10 = 0.060 eV at 300 K scales all thermal times by 10.
 - ``adhesion_eV = 0.2``: calibrated: an adhesion site (support contact or carbon bridge) binds

@@ -53,11 +53,11 @@ def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
     Two kinds of site: the bottom cation layer touching the support (``support.enabled``), and
     the carbon/ligand bridge between particles (``bridge.enabled``): sites outside the particles
     whose distances d_i, d_j to the surfaces of two particles satisfy d_i + d_j <= 2 t
-    (t = ``bridge.shell_nm``), i.e. the gap region spanned by their carbon shells where the shells
-    of thickness t meet. It exists only between particles closer than 2 t. Tang et al. (2023)
-    see a carbon shell on the particles from the start of irradiation and sintering only
-    across gaps of 1-2 nm; the bridge is how this model lets surface atoms cross such a gap
-    (docs/kmc.md).
+    (t = ``bridge.shell_nm``, the gap region spanned by their carbon shells) and that lie within
+    ``bridge.radius_nm`` of the line joining their centres (the shells join where the particles
+    are closest). It exists only between particles closer than 2 t. Tang et al. (2023) see a
+    carbon shell on the particles from the start of irradiation and sintering only across gaps
+    of 1-2 nm; the bridge is how this model lets surface atoms cross such a gap (docs/kmc.md).
 
     References
     ----------
@@ -75,10 +75,17 @@ def adhesion_sites(cfg: dict[str, dict[str, Any]], grid: Grid) -> np.ndarray:
         shell = float(br["shell_nm"])
         dist = [np.sqrt(((pos - np.asarray(c)) ** 2).sum(axis=1)) - r
                 for c, r in zip(g["centers_nm"], g["radii_nm"], strict=True)]
+        width = float(br["radius_nm"])
         bridge = np.zeros(idx.size, dtype=bool)
+        centers = np.asarray(g["centers_nm"], dtype=float)
         for i in range(len(dist)):
             for j in range(i):
-                bridge |= (dist[i] > 0) & (dist[j] > 0) & (dist[i] + dist[j] <= 2 * shell)
+                axis = centers[i] - centers[j]
+                axis /= np.linalg.norm(axis)
+                rel = pos - centers[j]
+                rho = np.linalg.norm(rel - np.outer(rel @ axis, axis), axis=1)
+                bridge |= ((dist[i] > 0) & (dist[j] > 0) & (dist[i] + dist[j] <= 2 * shell)
+                           & (rho <= width))
         flag[idx[bridge]] = 1
     return flag
 
