@@ -87,3 +87,35 @@ def test_bad_files(tmp_path):
     with pytest.raises(InputError, match="at least 3"):
         dimer_table_from_columns({"time_s": [0, 1], "r1_nm": [1, 1], "r2_nm": [1, 1],
                                   "neck_radius_nm": [0, 0]})
+
+
+def test_particles_table_accepts_analysis_column_names(tmp_path):
+    from nanosinter.kinetics import read_particles_table
+
+    p = tmp_path / "particles.csv"
+    pd.DataFrame({"frame": [0, 1], "time_s": [0.0, 2.0], "track_id": [1, 1],
+                  "x_nm": [3.5, 3.75], "y_nm": [-1.0, -1.25]}).to_csv(p, index=False)
+    t = read_particles_table(p)
+    np.testing.assert_array_equal(t["centroid_x_nm"], [3.5, 3.75])
+    np.testing.assert_array_equal(t["centroid_y_nm"], [-1.0, -1.25])
+
+
+def test_all_nan_table_gives_no_warning_and_neck_curvature_not_available(tmp_path):
+    import warnings
+
+    from nanosinter.kinetics import analyze_kinetics, plot_dimer_curves, read_dimer_table
+
+    p = tmp_path / "dimer.csv"
+    n = 8
+    pd.DataFrame({"time_s": np.arange(n, dtype=float), "r1_nm": np.nan, "r2_nm": np.nan,
+                  "neck_radius_nm": np.nan, "center_distance_nm": np.nan,
+                  "contact": 0}).to_csv(p, index=False)
+    table = read_dimer_table(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = analyze_kinetics(table, n_boot=20)
+        fig = plot_dimer_curves(table)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    assert res.verdict.label == "undetermined"

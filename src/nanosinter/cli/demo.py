@@ -145,5 +145,5 @@ def _stage_report(out: Path, args: argparse.Namespace, state: dict) -> str:
                         sim_dir=out / "simulation", truth_csv=state["truth_csv"],
                         beam_energy_keV=300.0,
                         dose_rate_e_per_A2_s=DEMO_DOSE_RATE_E_PER_A2_S,
-                        title="nanosinter demo: the tang2023 dimer")
+                        title="nanosinter demo: the tang2023 dimer", seed=args.seed)
     return str(path)

@@ -166,8 +166,9 @@ def analyze_kinetics(
 def read_particles_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a per-particle track table (``particles.csv`` of the analysis).
 
-    Needs ``time_s, track_id, centroid_x_nm, centroid_y_nm``; other columns (``frame``,
-    ``equivalent_diameter_nm`` ...) are kept as they are.
+    Needs ``time_s, track_id`` and the centroid as ``centroid_x_nm, centroid_y_nm`` or as
+    ``x_nm, y_nm`` (the names ``nanosinter analyze`` writes, returned under the ``centroid_*``
+    names); other columns (``frame``, ``equivalent_diameter_nm`` ...) are kept as they are.
 
     Raises
     ------
@@ -185,6 +186,9 @@ def read_particles_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         df = pd.read_csv(p)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise FileFormatError(f"particle table {p} is not a readable CSV: {exc}") from None
+    for axis in ("x", "y"):
+        if f"centroid_{axis}_nm" not in df.columns and f"{axis}_nm" in df.columns:
+            df[f"centroid_{axis}_nm"] = df[f"{axis}_nm"]
     need = ("time_s", "track_id", "centroid_x_nm", "centroid_y_nm")
     missing = [c for c in need if c not in df.columns]
     if missing:

@@ -498,7 +498,10 @@ def neck_curvature_evidence(
     rho = table.get("neck_curvature_radius_nm")
     if rho is None:
         return _na("neck_curvature", q, "no neck_curvature_radius_nm column")
-    a = particle_radius_nm or float(np.nanmedian(0.5 * (table.r1_nm + table.r2_nm)))
+    radii = 0.5 * (table.r1_nm + table.r2_nm)
+    if particle_radius_nm is None and not np.isfinite(radii).any():
+        return _na("neck_curvature", q, "no frame with both particle radii")
+    a = particle_radius_nm or float(np.nanmedian(radii))
     x = table.neck_radius_nm
     ok = (table.contact & np.isfinite(rho) & np.isfinite(x) & (x > 0) & (rho > 0)
           & _until(table, until_s))

@@ -162,7 +162,11 @@ def plot_dimer_curves(
         if t_c is not None:
             ax.axvline(t_c / scale, color="0.5", lw=0.8, ls="--", label="first contact")
         ax.set_xlabel(f"irradiation time ({unit})")
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
+                    va="center", color="0.5")
     ax_f.set_ylabel("neck curvature 1/R (1/nm)")
     ax_f.set_title("(f) neck curvature")
     ax_g.set_ylabel("radius (nm)")
