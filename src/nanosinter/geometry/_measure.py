@@ -460,6 +460,11 @@ def _neck(outline: np.ndarray, c1: np.ndarray, u: np.ndarray, d: float, ps: floa
     """(s, half width, mid t) of the narrowest cross-section strictly between the centres."""
     if d <= 2 * ps:
         return None
+    # Both centres must lie within the body: a lobe fit on a short, nearly straight arc can
+    # run away (centre far outside), and then there is no neck between them to look for.
+    extent = float(np.hypot(*np.ptp(outline, axis=0)))
+    if not np.isfinite(d) or d > extent:
+        return None
     coarse = np.arange(0.0, d, 0.5 * ps)
     top, bot = _profile(outline, c1, u, coarse)
     w = top - bot
