@@ -37,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="denoising before segmentation (default gaussian)",
     )
     parser.add_argument("--no-dimer", action="store_true", help="skip the dimer geometry")
+    parser.add_argument(
+        "--report", action="store_true",
+        help="then fit the kinetics and write OUT/report.html (as 'nanosinter report OUT')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +63,16 @@ def run(args: argparse.Namespace) -> int:
         movie, args.out, pixel_size_nm=args.pixel_size_nm, fps=args.fps, options=opt,
         provenance_inputs={"movie": args.movie},
     )
+    if args.report:
+        from pathlib import Path
+
+        from nanosinter.report import write_report
+
+        truth = Path(str(args.movie) + ".truth.csv")
+        summary["files"]["report"] = str(write_report(
+            args.out, Path(args.out) / "report.html",
+            movie=args.movie if Path(args.movie).exists() else None,
+            truth_csv=truth if truth.is_file() else None))
     if args.json:
         print(dumps(summary))
         return 0

@@ -14,17 +14,18 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# (command, module, one-line help). Keep alphabetical within a stage of the workflow.
+# (command, module, one-line help), in the order of the workflow: physics, simulation, movies,
+# measurement, kinetics, report, and the demo that runs them all.
 COMMANDS: list[tuple[str, str, str]] = [
     ("beam", "nanosinter.cli.beam", "knock-on energy transfer, thresholds, cross sections, rates"),
-    ("demo", "nanosinter.cli.demo", "run the whole study on the tang2023 dimer and write a report"),
-    ("simulate", "nanosinter.cli.simulate", "atomistic KMC of nanocrystal sintering under the beam"),
-    ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
+    ("simulate", "nanosinter.cli.simulate", "atomistic KMC of nanocrystals sintering under a beam"),
+    ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
     ("analyze", "nanosinter.cli.analyze", "measure sintering in a movie: drift, particles, dimer"),
     ("sizes", "nanosinter.cli.sizes", "particle size distribution of an overview image"),
-    ("render", "nanosinter.cli.render", "render KMC snapshots as a bright-field movie + truth"),
+    ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
     ("report", "nanosinter.cli.report", "one self-contained HTML report of an analysed movie"),
+    ("demo", "nanosinter.cli.demo", "run the whole study on the tang2023 dimer and write a report"),
 ]
 
 
