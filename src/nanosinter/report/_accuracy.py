@@ -5,14 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-GEOMETRY_COLUMNS = (
-    "r1_nm",
-    "r2_nm",
-    "neck_radius_nm",
-    "neck_curvature_radius_nm",
-    "center_distance_nm",
-    "gap_nm",
-)
+from nanosinter.geometry import GEOMETRY_COLUMNS as _ALL_GEOMETRY
+
+#: The continuous dimer quantities compared with the truth (all but contact and volume).
+GEOMETRY_COLUMNS = tuple(c for c in _ALL_GEOMETRY if c not in ("contact", "volume_nm3"))
 
 
 def match_frames(measured: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
