@@ -282,12 +282,13 @@ def fit_neck_image(
         scale = (float(m0 @ dd) + lam) / (float(m0 @ m0) + lam) if m0.any() else 1.0
         off = float(np.mean(data - scale * m))
         r = scale * m + off - data
-        return float(r @ r), off
+        return float(r @ r), off, scale
 
     # Global search on a grid of rn (the cost can have a shallow false minimum at rn ~ 0
     # when the notch is blurred), then a parabola through the best three.
     grid = np.linspace(0.0, r_cap, 41)
     costs = np.array([cost(g)[0] for g in grid])
+    cost0 = float(costs[0])
     i = int(np.argmin(costs))
     best = float(grid[i])
     h = float(grid[1] - grid[0])
@@ -298,9 +299,13 @@ def fit_neck_image(
         if den > 0:
             best = float(grid[i] + 0.5 * h * (cm - cp) / den)
             curv = den / (h * h)
-    c_best, off = cost(best)
+    c_best, off, scale = cost(best)
     s2 = c_best / max(n - 2, 1)
     # One-sigma error from the curvature of the sum of squares: var = 2 s2 / (d2 SSR / drn2).
     err = math.sqrt(2 * s2 * inflate / curv) if np.isfinite(curv) and curv > 0 else h
-    return ProfileFit({"rn": best, "b": off}, {"rn": max(err, 0.0), "b": math.sqrt(s2 / n)},
+    # Evidence for a neck at all: the drop of the (noise-normalised) sum of squares from the
+    # no-neck model (rn = 0) to the best fit, a chi-square-like statistic with one parameter.
+    dchi2 = (cost0 - c_best) / max(s2 * inflate, 1e-300)
+    return ProfileFit({"rn": best, "b": off, "scale": scale, "dchi2": dchi2},
+                      {"rn": max(err, 0.0), "b": math.sqrt(s2 / n)},
                       math.sqrt(c_best / max(n, 1)), n, bool(np.isfinite(curv)))
