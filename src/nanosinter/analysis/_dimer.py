@@ -71,13 +71,12 @@ class DimerOptions:
         Lobes whose fitted gap is wider than ``max_contact_gap_nm`` but below this are tested
         for a bridging neck (a 3-D neck thinner than the lobes, faint in projection, across
         a gap of the lobes' circle fits: the KMC necks of the tang2023 demo).
-    min_neck_contrast : float
-        A bridging neck's fitted contrast per nm, relative to the lobes', must reach this.
     bridge_sigma : float
         The gap's contrast in excess of the lobes' own far-side profile (blur tail + carbon
         rim, :func:`bridge_excess`) must exceed this many standard errors for a bridging
-        neck (4: rims alone gave up to 3.5 on the test movies' approach frames; the demo's
-        necks >= 2.5 nm give 4-8; calibrated, not derived).
+        neck (4: rims alone gave up to 3.8 on the test movies' approach frames, the demo's
+        necks >= 2.3 nm 4-6; calibrated, not derived, thin margin); after a contact frame
+        ``contact_sigma`` (hysteresis).
     gap_window_nm : (float, float)
         The sintering window of gaps flagged in ``gap_in_window`` (1-2 nm: Tang et al. 2023,
         doi:10.3390/nano13243082, only particles this close sintered).
@@ -92,7 +91,6 @@ class DimerOptions:
     max_contact_gap_nm: float = 0.5
     min_neck_nm: float = 0.3
     max_bridge_gap_nm: float = 3.0
-    min_neck_contrast: float = 0.5
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
 
@@ -178,6 +176,7 @@ class DimerAnalyzer:
         self._radii: tuple[float, float] | None = None
         self._warm: tuple[float, float, float] | None = None
         self._params: np.ndarray | None = None
+        self._prev_contact = False
 
     # ------------------------------------------------------------------ selection
     def _choose_bodies(self, seg: Segmentation, particles: list[dict], drift_px) -> list[int]:
@@ -318,6 +317,7 @@ class DimerAnalyzer:
             self._radii = (geom.r1_nm, geom.r2_nm)
         elif np.isfinite(l1[0]):
             self._lobes_nm = (l1, l1)
+        self._prev_contact = bool(geom.contact)
         return geom, method, flag
 
     @staticmethod
@@ -510,22 +510,21 @@ class DimerAnalyzer:
             # Lobes apart but bridged: a 3-D neck thinner than the lobes (a sintering bridge
             # across a gap of the circle fits) is much fainter than the lobes in projection and
             # the narrow slab above cannot see it in the noise; the whole neck region can.
-            # Material, not carbon rims: the neck's contrast per nm must be near the lobes'
-            # (scale), and the neck must lower the misfit of the no-neck model by
-            # contact_sigma^2 (a contact_sigma detection) as well as exceed contact_sigma
-            # errors and min_neck_nm; and the gap must be darker than the lobes' own blur
-            # tails and carbon rims predict (bridge_excess) by bridge_sigma errors.
+            # Material, not carbon rims: the gap must be darker than the lobes' own blur
+            # tails and carbon rims predict (bridge_excess) by bridge_sigma errors, and the
+            # fitted neck exceed contact_sigma errors and min_neck_nm.
             exc, exc_e, _n = bridge_excess(tau_raw, ps, others, c1, c2, r1v, r2v,
                                            corr_area_px=inflate * b * b)
             # Window: the inner 70 % of the gap (at least +-0.5 nm), so that the lobes' caps,
             # whose fitted radii can be 0.2-0.3 nm off, do not steer the neck radius.
             ni = neck_image(rn_fit.values["rn"], half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
-            if ni is not None and exc > self.opt.bridge_sigma * exc_e:
+            # Hysteresis (as in the segmentation): a neck seen in the previous frame is
+            # followed down to contact_sigma (sintering necks do not come apart).
+            level = self.opt.contact_sigma if self._prev_contact else self.opt.bridge_sigma
+            if ni is not None and exc > level * exc_e:
                 v = ni.values
                 contact = bool(v["rn"] > max(self.opt.contact_sigma * ni.errors["rn"],
-                                              self.opt.min_neck_nm)
-                               and v["scale"] >= self.opt.min_neck_contrast
-                               and v["dchi2"] >= self.opt.contact_sigma ** 2)
+                                              self.opt.min_neck_nm))
         big_r = big_r_e = math.nan
         radii_r = (math.nan, math.nan)
         if contact:
