@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import math
-
-import numpy as np
 import pytest
 from synth import dimer_sequence, rendered_dimer_movie
-
-
-def read_csv(path):
-    """Rows of a CSV as dicts with floats where possible (empty -> NaN)."""
-    out = []
-    with open(path, newline="") as fh:
-        for row in csv.DictReader(fh):
-            conv = {}
-            for k, v in row.items():
-                try:
-                    conv[k] = float(v) if v != "" else math.nan
-                except ValueError:
-                    conv[k] = v
-            out.append(conv)
-    return out
-
+from table_rows import col, read_csv  # noqa: F401  (used by the fixtures below)
 
 SEEDS = (1, 2)
 
@@ -55,5 +36,3 @@ def sintering_runs(tmp_path_factory):
     return runs
 
 
-def col(rows, name):
-    return np.array([r[name] for r in rows], dtype=float)

@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from synth import rendered_dimer_movie
-
-from conftest import col, read_csv
+from table_rows import col, read_csv
 
 GAP_NM = 1.5
 NECKS_NM = (0.0, 0.0, 3.0, 3.0, 3.0, 3.0)

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 from synth import spheres_frame
+from table_rows import col, read_csv
 
-from conftest import col, read_csv
 from nanosinter.analysis import AnalysisOptions, analyze_movie
 from nanosinter.errors import InputError
 from nanosinter.io import Movie

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from synth import truth_volume_nm3
-
-from conftest import col
+from table_rows import col
 
 
 def _truth(run, name):

@@ -94,7 +94,8 @@ def test_sizes_cli_json_and_plot(tmp_path, capsys):
 def test_analyze_finds_the_real_au_particles(real_data, tmp_path):
     """``analyze`` scales its denoising to the pixel size: on two real Au frames (~6 px
     particles) it detects about as many particles per frame as the hand-made masks hold."""
-    from conftest import read_csv
+    from table_rows import read_csv
+
     from nanosinter.analysis import AnalysisOptions, analyze_movie
     from nanosinter.io import read_movie
 
