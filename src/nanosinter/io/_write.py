@@ -68,6 +68,10 @@ def write_movie(movie: Movie, path: str | os.PathLike[str]) -> Path:
     frames = movie.frames
     if len(getattr(frames, "shape", ())) != 3:
         raise InputError(f"movie.frames must have shape (n_frames, ny, nx), got {frames.shape}")
+    if _WRITERS[suffix] == "tiff" and frames.shape[2] < 2:
+        # tifffile reads a 1-pixel-wide ImageJ stack back with its axes swapped.
+        raise InputError(f"{path}: an ImageJ TIFF cannot hold frames 1 pixel wide "
+                         f"(shape {frames.shape}); use .hspy or .emd")
     if _WRITERS[suffix] == "tiff":
         with atomic_path(path, suffix=suffix) as tmp:
             _write_imagej_tiff(movie, tmp)
