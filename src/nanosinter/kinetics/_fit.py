@@ -77,7 +77,9 @@ class ModelFit:
         if self.key == "constant":
             return np.full_like(t, p["x_over_a"])
         if self.key == "power_law":
-            return p["prefactor"] * np.power(np.clip(t, 0, None), p["exponent"])
+            # A fitted negative exponent (a shrinking neck) makes t = 0 infinite, as it is.
+            with np.errstate(divide="ignore"):
+                return p["prefactor"] * np.power(np.clip(t, 0, None), p["exponent"])
         if self.key == "two_stage":
             return _two_stage(t, p["A"], p["tau_s"], p["rate_per_s"])
         return neck_ratio(t, B=p["B"], n=p["n"], m=p["m"], particle_diameter_nm=p["D_nm"])
