@@ -68,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
         from nanosinter.report import write_report
 
-        truth = Path(str(args.movie) + ".truth.csv")
+        # write_report finds MOVIE.truth.csv beside a rendered movie by itself.
         summary["files"]["report"] = str(write_report(
             args.out, Path(args.out) / "report.html",
-            movie=args.movie if Path(args.movie).exists() else None,
-            truth_csv=truth if truth.is_file() else None))
+            movie=args.movie if Path(args.movie).exists() else None))
     if args.json:
         print(dumps(summary))
         return 0

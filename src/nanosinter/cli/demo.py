@@ -75,7 +75,7 @@ def _stage_beam(out: Path, args: argparse.Namespace, state: dict) -> str:
 
     paths = write_beam_report(out / "beam", beam_energy_keV=300.0,
                               dose_rate_e_per_A2_s=DEMO_DOSE_RATE_E_PER_A2_S)
-    return f"{Path(paths['figure']).name if 'figure' in paths else 'fig3h.png'} written"
+    return f"{paths['figure']} written"
 
 
 def _stage_simulate(out: Path, args: argparse.Namespace, state: dict) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from nanosinter.errors import FileFormatError, InputError
 
@@ -116,25 +115,30 @@ def locate_inputs(
         inp.truth_csv = Path(truth_csv)
         if not inp.truth_csv.is_file():
             raise InputError(f"truth table {inp.truth_csv} does not exist")
-    elif inp.movie is not None and Path(str(inp.movie) + ".truth.csv").is_file():
-        inp.truth_csv = Path(str(inp.movie) + ".truth.csv")
+    elif inp.movie is not None:
+        from nanosinter.imaging import truth_paths
+
+        beside = truth_paths(inp.movie)[0]
+        if beside.is_file():
+            inp.truth_csv = beside
     if sim_dir is not None:
         inp.sim_dir = Path(sim_dir)
         if not (inp.sim_dir / "observables.csv").is_file():
             raise InputError(f"{inp.sim_dir} is not a simulation folder (no observables.csv)")
-        cfg = inp.sim_dir / "config.toml"
-        if cfg.is_file():
-            try:
-                inp.sim_config = tomllib.loads(cfg.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                inp.notes.append(f"{cfg} unreadable ({exc})")
-        summ = inp.sim_dir / "summary.json"
-        if summ.is_file():
-            try:
-                inp.sim_summary = json.loads(summ.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                inp.notes.append(f"{summ} unreadable ({exc})")
+        inp.sim_config = _read_side(inp.sim_dir / "config.toml", tomllib.loads, inp.notes)
+        inp.sim_summary = _read_side(inp.sim_dir / "summary.json", json.loads, inp.notes)
     return inp
+
+
+def _read_side(path: Path, parse: Callable[[str], Any], notes: list[str]) -> dict[str, Any]:
+    """Parsed side file, or {} when absent; an unreadable one becomes a note."""
+    if not path.is_file():
+        return {}
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        notes.append(f"{path} unreadable ({exc})")
+        return {}
 
 
 def _movie_from_summary(summary: dict[str, Any], adir: Path) -> Path | None:
@@ -166,24 +170,3 @@ def read_csv_frame(path: Path):
         return pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{path} is not a readable CSV: {exc}") from None
-
-
-def particles_for_kinetics(path: Path) -> dict[str, np.ndarray]:
-    """Per-particle tracks in the form :func:`nanosinter.kinetics.analyze_kinetics` wants.
-
-    ``particles.csv`` of the analysis names the centroid ``x_nm, y_nm``; the kinetics reader
-    wants ``centroid_x_nm, centroid_y_nm``. Either naming is accepted.
-
-    Raises
-    ------
-    InputError
-        Without ``time_s``, ``track_id`` and a centroid.
-    """
-    df = read_csv_frame(path)
-    if "centroid_x_nm" not in df and "x_nm" in df:
-        df = df.rename(columns={"x_nm": "centroid_x_nm", "y_nm": "centroid_y_nm"})
-    need = ("time_s", "track_id", "centroid_x_nm", "centroid_y_nm")
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise InputError(f"{path} lacks column(s) {', '.join(missing)}")
-    return {str(c): df[c].to_numpy() for c in df.columns}

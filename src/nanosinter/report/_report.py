@@ -22,7 +22,6 @@ from nanosinter.report._html import Page, esc, fig_to_png, figure_html, fmt, kpi
 from nanosinter.report._inputs import (
     ReportInputs,
     locate_inputs,
-    particles_for_kinetics,
     read_csv_frame,
 )
 from nanosinter.report._preview import Circle, Segment, animated_gif
@@ -143,7 +142,7 @@ def write_report(
     particles = None
     if inp.particles_csv is not None:
         try:
-            particles = particles_for_kinetics(inp.particles_csv)
+            particles = kinetics.read_particles_table(inp.particles_csv)
         except _SOFT_ERRORS as exc:
             notes.append(f"particles.csv not used for the centre-motion test: {exc}")
     kin_opts = dict(n_boot=n_boot, rng=seed, temperature_K=temperature_K,

@@ -46,6 +46,13 @@ def _base_args(exe: str) -> list[str]:
     return args
 
 
+def _existing_page(html_path: str | os.PathLike[str]) -> Path:
+    page = Path(html_path).resolve()
+    if not page.is_file():
+        raise InputError(f"report {page} does not exist")
+    return page
+
+
 def _exe() -> str:
     exe = find_chromium()
     if exe is None:
@@ -63,9 +70,7 @@ def render_errors(html_path: str | os.PathLike[str], *, timeout_s: float = 120.0
     InputError
         No Chromium, or the page does not exist.
     """
-    page = Path(html_path).resolve()
-    if not page.is_file():
-        raise InputError(f"report {page} does not exist")
+    page = _existing_page(html_path)
     proc = subprocess.run(
         [*_base_args(_exe()), "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=timeout_s, check=False,
@@ -100,9 +105,7 @@ def screenshot(
     """
     from PIL import Image
 
-    page = Path(html_path).resolve()
-    if not page.is_file():
-        raise InputError(f"report {page} does not exist")
+    page = _existing_page(html_path)
     with tempfile.TemporaryDirectory(prefix="nanosinter-shot-") as tmp:
         raw = Path(tmp) / "shot.png"
         subprocess.run(
