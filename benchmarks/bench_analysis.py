@@ -1,6 +1,7 @@
 """Analysis speed and memory: frames/s end to end for 1024 x 1024 frames, peak memory vs length.
 
 Run by hand:  .venv/bin/python benchmarks/bench_analysis.py [--frames 50 200] [--size 1024]
+              [--workers N]
 
 Each movie length runs in a fresh subprocess (peak RSS is per process). Frames are produced
 on demand by a lazy frame source (a pool of 8 pre-computed bright-field frames: a sintering
@@ -8,7 +9,14 @@ dimer of r1 = 7, r2 = 6.5 nm at several stages plus 12 other particles, support 
 blur, Poisson noise at 100 counts/pixel, 0.1 nm/px, with a drift of up to a few pixels), so
 the movie is never in memory, as with a lazily read file. Timed: ``analyze_movie`` end to end
 (drift, denoising, segmentation, measurements, tracking, gaps, dimer geometry, CSV writing and
-4 overlay PNGs). The machine's cores may be shared: say so next to the figures.
+4 overlay PNGs) with ``AnalysisOptions(workers=N)`` (default: all cores).
+
+Besides the wall-clock frames/s, the CPU seconds per frame of the calling process (drift,
+tracking, dimer geometry: sequential) and of all processes together are reported. On a
+machine shared with other jobs the wall clock understates the speed; the CPU figures give
+the rate two idle cores would reach, ``1 / max(main CPU per frame, total CPU per frame / 2)``
+("2-core bound"). Peak RSS: the calling process plus each worker (an upper bound: pages the
+forked workers share are counted in each).
 """
 
 from __future__ import annotations
@@ -79,35 +87,62 @@ class LazyFrames:
         return np.roll(self.pool[stage], shift, axis=(0, 1))
 
 
-def _one(n: int, size: int) -> dict:
-    from nanosinter.analysis import analyze_movie
+def _cpu(who) -> float:
+    import resource
+
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def _one(n: int, size: int, workers: int | None) -> dict:
+    import resource
+
+    from nanosinter.analysis import AnalysisOptions, analyze_movie
     from nanosinter.io import Movie
 
     movie = Movie(frames=LazyFrames(_pool(size), n), pixel_size_nm=0.1,
                   frame_times_s=np.arange(n, dtype=float))
+    c_self, c_kids = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as tmp:
-        s = analyze_movie(movie, tmp)
+        s = analyze_movie(movie, tmp, options=AnalysisOptions(workers=workers))
+    main = _cpu(resource.RUSAGE_SELF) - c_self
+    total = main + _cpu(resource.RUSAGE_CHILDREN) - c_kids
     return {k: s[k] for k in ("n_frames", "frames_per_s", "wall_s", "peak_memory_mb",
-                              "contact_frame", "n_merges")} | {"size": size}
+                              "peak_memory_main_mb", "peak_memory_workers_mb", "workers",
+                              "contact_frame", "n_merges")} | {
+        "size": size, "main_cpu_ms_per_frame": 1e3 * main / n,
+        "total_cpu_ms_per_frame": 1e3 * total / n}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, nargs="+", default=[50, 200])
     ap.add_argument("--size", type=int, default=1024)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: all cores)")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        print(json.dumps(_one(args.child, args.size)))
+        print(json.dumps(_one(args.child, args.size, args.workers)))
         return
-    print(f"cores visible: {os.cpu_count()} (possibly shared with other jobs)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"cores visible: {os.cpu_count()}, load average {load:.1f} before the run "
+          "(other jobs share the cores when it is above ~0.5)")
     for n in args.frames:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--size",
-                              str(args.size)], capture_output=True, text=True, check=True)
+        cmd = [sys.executable, __file__, "--child", str(n), "--size", str(args.size)]
+        if args.workers is not None:
+            cmd += ["--workers", str(args.workers)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['n_frames']:5d} frames {r['size']}^2: {r['frames_per_s']:6.1f} frames/s "
-              f"({r['wall_s']:.1f} s), peak RSS {r['peak_memory_mb']:.0f} MB, contact frame "
-              f"{r['contact_frame']}, merges {r['n_merges']}")
+        main, total = r["main_cpu_ms_per_frame"], r["total_cpu_ms_per_frame"]
+        bound = 1e3 / max(main, total / 2)
+        workers_mb = "+".join(f"{v:.0f}" for v in r["peak_memory_workers_mb"]) or "-"
+        print(f"{r['n_frames']:5d} frames {r['size']}^2, {r['workers']} workers: "
+              f"{r['frames_per_s']:5.1f} frames/s wall ({r['wall_s']:.1f} s); CPU per frame "
+              f"{main:.0f} ms main, {total:.0f} ms all -> 2-core bound {bound:.1f} frames/s; "
+              f"peak RSS {r['peak_memory_mb']:.0f} MB (main {r['peak_memory_main_mb']:.0f} "
+              f"+ workers {workers_mb}); contact frame {r['contact_frame']}, "
+              f"merges {r['n_merges']}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def phase_correlation_shift(
     cross = moving_fft * np.conj(reference_fft)
     mag = np.abs(cross)
     cross /= np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300))
-    corr = sfft.irfft2(cross, s=shape, workers=-1)
+    corr = sfft.irfft2(cross, s=shape)
     ny, nx = shape
     iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
     c0 = float(corr[iy, ix])
@@ -108,6 +108,7 @@ class DriftTracker:
         self._ref: np.ndarray | None = None
         self._shape: tuple[int, int] | None = None
         self._window: np.ndarray | None = None
+        self._wshape: tuple[int, int] | None = None
         self._last = (0.0, 0.0)
 
     def update(self, frame: np.ndarray) -> tuple[float, float, float, bool]:
@@ -123,20 +124,39 @@ class DriftTracker:
         ok : bool
             False when the peak was too weak to trust (drift held at the last value).
         """
+        return self.update_transform(self.transform(frame))
+
+    def transform(self, frame: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int]]:
+        """Binned, mean-subtracted, Hann-windowed ``rfft2`` of a frame (None if featureless)
+        and the binned shape.
+
+        Stateless (apart from the cached window), so it can run in a worker process ahead
+        of :meth:`update_transform`, which holds the running reference.
+        """
         b = _bin(np.asarray(frame), int(self.bin_factor))
-        if self._window is None or b.shape != self._shape:
-            if self._shape is not None and b.shape != self._shape:
-                raise InputError(f"frame shape changed from {self._shape} to {b.shape}")
-            self._shape = b.shape
+        if self._window is None or b.shape != self._wshape:
+            self._wshape = b.shape
             wy = np.hanning(b.shape[0]).astype(np.float32)
             wx = np.hanning(b.shape[1]).astype(np.float32)
             self._window = wy[:, None] * wx[None, :]
         w = (b - float(b.mean())) * self._window
-        k = float(self.bin_factor)
         if not float(np.abs(w).max()) > 0:
+            return None, b.shape
+        return sfft.rfft2(w, workers=1).astype(np.complex64), b.shape
+
+    def update_transform(
+        self, transformed: tuple[np.ndarray | None, tuple[int, int]],
+    ) -> tuple[float, float, float, bool]:
+        """:meth:`update` from a frame's :meth:`transform` (see there for the return values)."""
+        f, shape = transformed
+        k = float(self.bin_factor)
+        if self._shape is not None and tuple(shape) != self._shape:
+            raise InputError(f"frame shape changed from {self._shape} to {tuple(shape)}")
+        self._shape = tuple(shape)
+        if f is None:
             # A featureless frame carries no drift information: hold the last drift.
             return self._last[0], self._last[1], 0.5 * k, False
-        f = sfft.rfft2(w, workers=-1)
+        f = f.astype(np.complex128)
         if self._ref is None:
             self._ref = f
             return 0.0, 0.0, 0.05 * k, True

@@ -78,10 +78,12 @@ def measure_particles(
     outlines: dict[int, np.ndarray] = {}
     if n == 0:
         return rows, outlines
-    idx = np.arange(1, n + 1)
-    areas = ndi.sum_labels(np.ones(labels.shape, np.float32), labels, idx)
-    cy, cx = (np.asarray(v) for v in zip(*ndi.center_of_mass(np.ones(labels.shape), labels, idx),
-                                        strict=True))
+    flat = labels.ravel()
+    areas = np.bincount(flat, minlength=n + 1)[1:].astype(np.float64)
+    iy, ix = np.divmod(np.arange(flat.size), labels.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cy = np.bincount(flat, weights=iy, minlength=n + 1)[1:] / areas
+        cx = np.bincount(flat, weights=ix, minlength=n + 1)[1:] / areas
     slices = ndi.find_objects(labels)
     ny, nx = labels.shape
     # Label-grid pixel (i, j) covers frame pixels b*i .. b*i + b - 1: centre b*i + (b - 1)/2.
@@ -117,7 +119,7 @@ def measure_particles(
         out = particle_outline(seg.contrast, labels, k, seg.level, sl)
         if out is not None and len(out) >= 6:
             try:
-                f = fit_circle(out[:, 0], out[:, 1], correlation_length=3.0)
+                f = fit_circle(out[:, 0], out[:, 1], correlation_length=3.0, n_iter=6)
             except AnalysisError:
                 f = None
             if f is not None:
@@ -130,3 +132,20 @@ def measure_particles(
                 outlines[k] = out * b + off
         rows.append(row)
     return rows, outlines
+
+
+def shift_rows(rows: list[dict], dx_nm: float, dy_nm: float) -> list[dict]:
+    """Particle rows with positions moved by ``(-dx_nm, -dy_nm)`` (drift correction).
+
+    ``measure_particles(..., drift_px=d)`` equals ``shift_rows(measure_particles(...),
+    d[0] * ps, d[1] * ps)``; the pipeline measures without the drift (in a worker process,
+    before the drift is known) and corrects afterwards.
+    """
+    out = []
+    for r in rows:
+        r = dict(r)
+        for kx, ky in (("x_nm", "y_nm"), ("circle_x_nm", "circle_y_nm")):
+            r[kx] = r[kx] - dx_nm
+            r[ky] = r[ky] - dy_nm
+        out.append(r)
+    return out

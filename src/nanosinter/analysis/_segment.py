@@ -146,8 +146,10 @@ def _support_stats(values: np.ndarray) -> tuple[float, float, float]:
        Comput. Stat. Data Anal. 50, 3500 (2006), doi:10.1016/j.csda.2005.07.011 (the mode
        as a robust location of a contaminated distribution).
     """
-    sample = np.asarray(values, dtype=np.float64).ravel()
-    sample = sample[:: max(1, sample.size // 200_000)]
+    sample = np.asarray(values).ravel()
+    # A regular subsample of ~65k pixels: the mode and spreads to ~0.5 % (1 / sqrt(n)),
+    # four times cheaper than every pixel of a binned 1024^2 frame.
+    sample = sample[:: max(1, sample.size // 65_536)].astype(np.float64)
     med = float(np.median(sample))
     s0 = 1.4826 * float(np.median(np.abs(sample - med)))
     if s0 <= 0:

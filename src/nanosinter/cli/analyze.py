@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-dimer", action="store_true", help="skip the dimer geometry")
     parser.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="processes for the per-frame steps (default: all cores; 1: no pool)",
+    )
+    parser.add_argument(
         "--report", action="store_true",
         help="then fit the kinetics and write OUT/report.html (as 'nanosinter report OUT')",
     )
@@ -50,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     from nanosinter.analysis import AnalysisOptions, analyze_movie
     from nanosinter.io import read_movie
 
+    if args.workers is not None and args.workers < 1:
+        from nanosinter.errors import InputError
+
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
     movie = read_movie(args.movie, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
     opt = AnalysisOptions()
     opt = replace(
@@ -58,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         dimer=replace(opt.dimer, method=args.method),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
+        workers=args.workers,
     )
     summary = analyze_movie(
         movie, args.out, pixel_size_nm=args.pixel_size_nm, fps=args.fps, options=opt,
