@@ -144,3 +144,59 @@ def test_bad_input():
         fit_neck_growth(t, np.full_like(t, np.nan), particle_radius_nm=1.0)
     with pytest.raises(InputError, match="n_boot"):
         fit_neck_growth(t, t, particle_radius_nm=1.0, n_boot=-3)
+
+
+@pytest.mark.parametrize("key", ["viscous_flow", "evaporation_condensation", "volume_diffusion",
+                                 "grain_boundary_diffusion", "surface_diffusion"])
+def test_law_with_finite_initial_neck_recovered(key):
+    # (x/a)^n - (x0/a)^n = B t / D^m with x0/a = 0.15: the time offset is chosen, and the
+    # law, n, B, t0 = (x0/a)^n D^m / B and x0 come back inside their intervals
+    t, x, B, t0 = law_curve(key, x0_over_a=0.15, x_over_a_end=0.35, t_start_s=2.0, rng=3)
+    fit = fit_neck_growth(t, x, particle_radius_nm=A_NM, n_boot=300, rng=1, two_stage=False)
+    assert fit.time_offset_fitted
+    assert fit.best_law == key
+    n_true = MECHANISM_BY_KEY[key].n
+    lo, hi = fit.model("power_law").intervals["n"]
+    assert lo <= n_true <= hi
+    assert hi - lo < 0.6 * n_true
+    law = fit.model(key)
+    for name, true in (("B", B), ("t0_s", t0), ("x0_over_a", 0.15)):
+        lo, hi = law.intervals[name]
+        assert lo <= true <= hi, (name, true, lo, hi)
+    assert law.params["B"] == pytest.approx(B, rel=0.05)
+    assert law.params["x0_over_a"] == pytest.approx(0.15, rel=0.03)
+    # anchored at t = 0 instead, the finite start reads as slow growth: every law then looks
+    # like n ~ 8 (the KMC symptom), with an interval above the true n
+    anchored = fit_neck_growth(t, x, particle_radius_nm=A_NM, n_boot=200, rng=1,
+                               two_stage=False, time_offset="none")
+    assert anchored.model("power_law").intervals["n"][0] > n_true
+
+
+def test_offset_absorbs_a_shift_of_time_zero():
+    # invariant: moving time zero 1.5 s later moves t0 by 1.5 s, leaves n and B unchanged
+    t, x, _, _ = law_curve("surface_diffusion", x0_over_a=0.15, x_over_a_end=0.35,
+                           t_start_s=2.0, noise=0.01, rng=4)
+    f1 = fit_neck_growth(t, x, particle_radius_nm=A_NM, n_boot=0, time_offset="fit")
+    f2 = fit_neck_growth(t - 1.5, x, particle_radius_nm=A_NM, n_boot=0, time_offset="fit")
+    for key in ("power_law", "surface_diffusion"):
+        p1, p2 = f1.model(key).params, f2.model(key).params
+        assert p2["t0_s"] == pytest.approx(p1["t0_s"] + 1.5, abs=0.02)
+    assert (f2.model("power_law").params["n"]
+            == pytest.approx(f1.model("power_law").params["n"], rel=0.02))
+    assert (f2.model("surface_diffusion").params["B"]
+            == pytest.approx(f1.model("surface_diffusion").params["B"], rel=0.02))
+
+
+def test_anchored_curves_keep_the_anchored_fit():
+    # without an initial neck the offset does not earn its parameter: the laws stay anchored
+    for key in ("viscous_flow", "surface_diffusion"):
+        t, x, _ = law_curve(key)
+        fit = fit_neck_growth(t, x, particle_radius_nm=A_NM, n_boot=0, two_stage=False)
+        assert not fit.time_offset_fitted
+        assert fit.model("power_law").params["t0_s"] == 0.0
+
+
+def test_bad_time_offset_option():
+    t = np.arange(1.0, 11.0)
+    with pytest.raises(InputError, match="time_offset"):
+        fit_neck_growth(t, t, particle_radius_nm=1.0, time_offset="maybe")

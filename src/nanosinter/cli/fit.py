@@ -101,15 +101,19 @@ def format_result(result) -> str:
         lines.append(
             f"neck growth: {fit.time_s.size} points after contact at "
             f"{fit.contact_time_s:.4g} s, a = {fit.particle_radius_nm:.3g} nm; best model "
-            f"{fit.best} by {fit.criterion.upper()}"
+            f"{fit.best} by {fit.criterion.upper()}; "
+            + ("time offset t0 fitted (finite initial neck)" if fit.time_offset_fitted
+               else "growth anchored at contact (no time offset)")
         )
         lines.append(f"  {'model':34s} {'k':>2s} {'AIC w':>6s} {'BIC w':>6s}  parameters")
         for m in fit.models:
             par = ", ".join(
                 f"{k} {val:.4g} [{lo:.3g}, {hi:.3g}]"
                 for k, val in m.params.items() if k in ("B", "n", "exponent", "A", "tau_s",
-                                                        "rate_per_s", "x_over_a")
+                                                        "rate_per_s", "x_over_a", "t0_s",
+                                                        "x0_over_a")
                 and not (k == "n" and m.key not in ("power_law",))
+                and not (k in ("t0_s", "x0_over_a") and not fit.time_offset_fitted)
                 for lo, hi in [m.intervals.get(k, (float("nan"), float("nan")))]
             )
             lines.append(f"  {m.label:34s} {m.n_params:2d} {m.aic_weight:6.3f} "

@@ -19,6 +19,9 @@ References
 .. [5] H. Qian, M. P. Sheetz and E. L. Elson, "Single particle tracking", Biophys. J. 60, 910
    (1991) (MSD against lag: linear for diffusion, flat for localisation noise).
    doi:10.1016/S0006-3495(91)82125-7
+.. [6] G. A. Somorjai and D. W. Jepsen, J. Chem. Phys. 41, 1389 (1964) (free evaporation of
+   CdS; with the Kelvin pressure of PHYSICS.md §3 the smaller particle sublimes faster).
+   doi:10.1063/1.1726078
 """
 
 from __future__ import annotations
@@ -39,15 +42,19 @@ SIGNIFICANCE_T = 3.0
 VOLUME_TOLERANCE = 0.05
 #: relative shrinkage of one particle (in volume) that counts as ripening
 OSTWALD_MIN_VOLUME_LOSS = 0.10
+#: relative volume loss above which a run counts as subliming (twice VOLUME_TOLERANCE)
+SUBLIMATION_MIN_VOLUME_LOSS = 0.10
 
 DENSIFYING = tuple(m.key for m in MECHANISMS if m.densifying)
 NON_DENSIFYING = tuple(m.key for m in MECHANISMS if not m.densifying)
 OSTWALD = "ostwald_ripening"
 MIGRATION = "migration_coalescence"
+SUBLIMATION = "sublimation"
 UNDETERMINED = "undetermined"
 LABELS = {m.key: m.label for m in MECHANISMS} | {
     OSTWALD: "Ostwald ripening",
     MIGRATION: "migration–coalescence",
+    SUBLIMATION: "sublimation / evaporation",
     UNDETERMINED: "undetermined",
 }
 
@@ -59,7 +66,8 @@ class Evidence:
     Attributes
     ----------
     key : str
-        ``centre_motion``, ``ostwald``, ``densification``, ``volume`` or ``neck_curvature``.
+        ``centre_motion``, ``ostwald``, ``densification``, ``volume``, ``sublimation``,
+        ``neck_curvature`` or ``vapour_transport``.
     question : str
         What the row tests, in words.
     value : float
@@ -108,8 +116,8 @@ class Verdict:
     Attributes
     ----------
     mechanism : str
-        A key of :data:`MECHANISMS`, ``"ostwald_ripening"``, ``"migration_coalescence"`` or
-        ``"undetermined"``.
+        A key of :data:`MECHANISMS`, ``"ostwald_ripening"``, ``"migration_coalescence"``,
+        ``"sublimation"`` or ``"undetermined"``.
     label : str
         Its name in words.
     confidence : float
@@ -187,10 +195,13 @@ def centre_motion_evidence(
     """Did the particles translate towards each other before contact?
 
     Migration–coalescence needs the centres to move (a drift, or a random walk whose mean
-    squared displacement grows with lag); sintering across a fixed gap closes the gap by
-    surface growth while the centre distance stays put. The test fits a line to the centre
-    distance before contact (approach = -slope x duration, interval +-2 SE) and computes the
-    MSD of the centre distance at lags 1 and ~n/4 frames.
+    squared displacement grows with lag, MSD ~ lag for diffusion); sintering across a fixed
+    gap closes the gap by surface growth while the centre distance stays put. The test fits a
+    line to the centre distance before contact (approach = -slope x duration, interval
+    +-2 SE) and computes the MSD of the centre distance at lags 1 to ~n/4 frames: its
+    exponent alpha (MSD ~ lag^alpha: 0 for localisation noise, 1 for a random walk, 2 for a
+    drift) and a z-score of ln(MSD(n/4) / MSD(1)) against still particles (details
+    ``msd_exponent``, ``msd_z``; ``contact_follows`` says whether the record reaches contact).
 
     Parameters
     ----------
@@ -199,7 +210,8 @@ def centre_motion_evidence(
     particles : mapping, optional, keyword-only
         Per-particle tracks (``particles.csv`` columns ``time_s, track_id, centroid_x_nm,
         centroid_y_nm``). When given, the 2-D relative displacement of the two longest tracks
-        before contact is added to the details (relative motion cancels stage drift).
+        before contact is added to the details (relative motion cancels stage drift); its
+        MSD growth counts as motion too (the centre distance misses motion across the axis).
 
     Returns
     -------
@@ -231,27 +243,46 @@ def centre_motion_evidence(
         else float("nan")
     threshold = 0.5 * gap0 if np.isfinite(gap0) and gap0 > 0 else 0.5
     lag_max = max(2, n // 4)
-    msd1 = float(np.mean(np.diff(dd) ** 2))
-    msdL = float(np.mean((dd[lag_max:] - dd[:-lag_max]) ** 2))
+    lags = np.arange(1, lag_max + 1)
+    msd = np.array([float(np.mean((dd[k:] - dd[:-k]) ** 2)) for k in lags])
+    msd1, msdL = float(msd[0]), float(msd[-1])
     ratio = msdL / msd1 if msd1 > 0 else float("inf")
+    # MSD ~ lag^alpha: 0 for localisation noise only, 1 for a random walk, 2 for a drift
+    pos = msd > 0
+    alpha = (float(np.polyfit(np.log(lags[pos]), np.log(msd[pos]), 1)[0])
+             if pos.sum() >= 2 else float("nan"))
+    # ln(MSD(L)/MSD(1)) is ~0 for still particles; its scatter from ~n - L and n - 1 squared
+    # increments (variance 2/N each, times 1.5 for the overlap of neighbouring increments)
+    z_wander = (math.log(ratio) / math.sqrt(3 / (n - lag_max) + 3 / (n - 1))
+                if 0 < ratio < float("inf") else float("nan"))
     drifting = approach > SIGNIFICANCE_T * approach_se and approach > threshold
     wandering = ratio >= 4.0 and math.sqrt(msdL) > 0.5
+    contact_follows = bool(table.has_contact)
     details = {
         "frames_before_contact": int(n), "duration_s": span, "approach_se_nm": approach_se,
         "initial_gap_nm": gap0, "scatter_nm": scatter, "msd_lag1_nm2": msd1,
-        f"msd_lag{lag_max}_nm2": msdL, "msd_ratio": ratio,
+        f"msd_lag{lag_max}_nm2": msdL, "msd_ratio": ratio, "msd_exponent": alpha,
+        "msd_z": z_wander, "contact_follows": contact_follows,
     }
     if particles is not None:
         details |= _track_motion(particles, t_end_s=float(t[-1]))
+        tr = details.get("relative_msd_ratio", float("nan"))
+        if np.isfinite(tr) and tr >= 4.0 and details["relative_rms_nm"] > 0.5:
+            wandering = True
+            z_wander = max(np.nan_to_num(z_wander), details["relative_msd_z"])
+            details["msd_z"] = z_wander
     if drifting or wandering:
-        how = "drifted" if drifting else "wandered (MSD grows with lag)"
+        how = ("drifted" if drifting else
+               f"wandered (MSD grows with lag, MSD ~ lag^{alpha:.2f})")
         finding = (f"centres {how}: approach {approach:.2f} ± {2 * approach_se:.2f} nm before "
                    f"contact (gap {gap0:.2f} nm)")
         return Evidence("centre_motion", q, approach, (approach - 2 * approach_se,
                         approach + 2 * approach_se), "nm", finding, "moving", (MIGRATION,),
                         details)
     finding = (f"centres still: approach {approach:.2f} ± {2 * approach_se:.2f} nm over "
-               f"{span:.0f} s, MSD ratio {ratio:.1f}; the gap closed by surface growth")
+               f"{span:.0f} s, MSD ratio {ratio:.1f}"
+               + ("; the gap closed by surface growth" if contact_follows else
+                  "; no contact in the record"))
     return Evidence("centre_motion", q, approach, (approach - 2 * approach_se,
                     approach + 2 * approach_se), "nm", finding, "still", (), details)
 
@@ -282,14 +313,22 @@ def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float) -> dic
 
     rel = np.stack([at(a_id, x) - at(b_id, x), at(a_id, y) - at(b_id, y)], axis=1)
     disp = rel - rel[0]
-    lag = max(1, common.size // 4)
+    n = common.size
+    lag = max(1, n // 4)
     msd = float(np.mean(np.sum((rel[lag:] - rel[:-lag]) ** 2, axis=1)))
+    msd1 = float(np.mean(np.sum(np.diff(rel, axis=0) ** 2, axis=1)))
+    ratio = msd / msd1 if msd1 > 0 else float("nan")
     dt = float(np.median(np.diff(common))) * lag
     return {
         "tracks_used": [str(a_id), str(b_id)],
         "relative_displacement_max_nm": float(np.max(np.linalg.norm(disp, axis=1))),
         # 2-D relative motion: MSD = 4 D_rel t, D_rel = D_a + D_b
         "relative_diffusivity_nm2_per_s": msd / (4 * dt) if dt > 0 else float("nan"),
+        "relative_msd_ratio": ratio,
+        "relative_rms_nm": math.sqrt(msd),
+        # two axes: twice the increments of the 1-D test in centre_motion_evidence
+        "relative_msd_z": (math.log(ratio) / math.sqrt(1.5 / (n - lag) + 1.5 / (n - 1))
+                           if lag > 1 and ratio > 0 else float("nan")),
     }
 
 
@@ -428,7 +467,8 @@ def densification_evidence(table: DimerTable, *, particle_radius_nm: float | Non
 def volume_evidence(table: DimerTable) -> Evidence:
     """Was the total volume conserved over the run?
 
-    Uses ``volume_nm3`` when present; otherwise spheres 4/3 pi (r1^3 + r2^3) on frames before
+    Uses ``volume_nm3`` when present, else ``n_atoms`` (KMC: volume proportional to the atom
+    count); otherwise spheres 4/3 pi (r1^3 + r2^3) on frames before
     contact only (after contact the overlapping lobes and the neck make the sphere sum wrong).
     A net loss means material leaves (sublimation, sputtering); sintering by any of the
     classical mechanisms conserves volume.
@@ -444,6 +484,9 @@ def volume_evidence(table: DimerTable) -> Evidence:
     v = table.get("volume_nm3")
     src = "volume_nm3"
     sel = np.ones(len(table), dtype=bool)
+    if v is None or not np.isfinite(v).any():
+        # the KMC counts atoms: the volume is proportional to their number
+        v, src = table.get("n_atoms"), "n_atoms"
     if v is None or not np.isfinite(v).any():
         v = 4 / 3 * np.pi * (table.r1_nm**3 + table.r2_nm**3)
         sel = _pre_contact(table)
@@ -469,6 +512,96 @@ def volume_evidence(table: DimerTable) -> Evidence:
     finding = f"volume change {100 * ch:+.1f} ± {200 * ch_se:.1f} % over {span:.0f} s ({outcome})"
     return Evidence("volume", q, ch, (lo, hi), "fraction", finding, outcome, (),
                     {"source": src, "initial_volume_nm3": v0, "duration_s": span})
+
+
+def sublimation_evidence(table: DimerTable) -> Evidence:
+    """Did both particles shrink while the volume fell, the smaller one faster (sublimation)?
+
+    Free evaporation (Hertz–Knudsen with the Kelvin pressure, PHYSICS.md §3) makes every
+    particle lose radius at
+
+        dr/dt = -Omega alpha p_inf exp(lambda / r) / sqrt(2 pi m k T),
+        lambda = 2 gamma Omega / kT,
+
+    so both particles shrink, whether or not they touch, and the smaller one shrinks faster:
+    the ratio of the rates is exp(lambda (1/r_small - 1/r_large)) >= 1. Ostwald ripening
+    differs in that the larger particle grows (the mass stays in the system), sintering in
+    that the volume is conserved. The test fits straight lines to r1(t) and r2(t) over every
+    frame with both radii, and reads the volume change from ``volume_nm3``, ``n_atoms`` or
+    (before contact) the sphere volumes. With distinct radii it also returns the Kelvin length
+    lambda = ln(rate_small / rate_large) / (1/r_small - 1/r_large) implied by the two average
+    rates at the run-mean radii (approximate: the rates change as the radii fall).
+
+    Returns
+    -------
+    Evidence
+        value = relative volume lost over the run (> 0 for a loss), with a +-2 SE interval.
+        ``outcome`` ``"sublimation"`` when the loss exceeds 10 % and 3 SE, both radii fall by
+        more than 3 SE, and the smaller particle does not shrink significantly slower than the
+        larger (rate difference > -2 SE); ``"not Kelvin-like"`` when both shrink but the larger
+        one clearly faster; ``"no sublimation"`` otherwise.
+
+    References
+    ----------
+    .. [1] H. Hertz, Ann. Phys. 253, 177 (1882); M. Knudsen, Ann. Phys. 352, 697 (1915)
+       (evaporation flux). doi:10.1002/andp.18822531002
+    .. [2] W. Thomson (Lord Kelvin), Phil. Mag. 42, 448 (1871) (vapour pressure over a curved
+       surface). doi:10.1080/14786447108640606
+    .. [3] G. A. Somorjai and D. W. Jepsen, J. Chem. Phys. 41, 1389 (1964) (free evaporation
+       of CdS). doi:10.1063/1.1726078
+    """
+    q = "Did both particles shrink as the volume fell, the smaller faster (sublimation)?"
+    r1, r2, t = table.r1_nm, table.r2_nm, table.time_s
+    ok = np.isfinite(r1) & np.isfinite(r2)
+    if ok.sum() < 4:
+        return _na("sublimation", q, f"only {int(ok.sum())} frames with both radii")
+    vol = volume_evidence(table)
+    if not vol.available:
+        return _na("sublimation", q, "no volume: " + vol.finding)
+    loss = -vol.value
+    loss_se = 0.25 * (vol.interval[1] - vol.interval[0])
+    tt, a, b = t[ok], r1[ok], r2[ok]
+    head = slice(0, max(2, tt.size // 5))
+    if np.median(a[head]) > np.median(b[head]):
+        a, b = b, a
+    s_small, _, se_small, _, _ = _linfit(tt, a)
+    s_large, _, se_large, _, _ = _linfit(tt, b)
+    r_small, r_large = float(np.median(a[head])), float(np.median(b[head]))
+    faster = -s_small - (-s_large)  # > 0 when the smaller shrinks faster
+    faster_se = math.hypot(se_small, se_large)
+    both = s_small < -SIGNIFICANCE_T * se_small and s_large < -SIGNIFICANCE_T * se_large
+    lost = loss > SUBLIMATION_MIN_VOLUME_LOSS and loss > SIGNIFICANCE_T * loss_se
+    kelvin_len = float("nan")
+    # the straight-line rates are run averages: compare them at the run-mean radii
+    inv = 1 / float(np.mean(a)) - 1 / float(np.mean(b))
+    if both and inv > 0.01:
+        kelvin_len = math.log(s_small / s_large) / inv
+    details = {
+        "frames": int(ok.sum()), "volume_source": vol.details.get("source"),
+        "small_radius_nm": r_small, "large_radius_nm": r_large,
+        "small_rate_nm_per_s": s_small, "small_rate_se_nm_per_s": se_small,
+        "large_rate_nm_per_s": s_large, "large_rate_se_nm_per_s": se_large,
+        "kelvin_length_nm": kelvin_len,
+    }
+    temp = table.get("temperature_K")
+    if temp is not None and np.isfinite(temp).any():
+        details["temperature_range_K"] = [float(np.nanmin(temp)), float(np.nanmax(temp))]
+    iv = (loss - 2 * loss_se, loss + 2 * loss_se)
+    if both and lost and faster > -2 * faster_se:
+        finding = (f"both particles shrank ({s_small:.3g} and {s_large:.3g} nm/s, the smaller "
+                   f"at least as fast) and {100 * loss:.0f} ± {200 * loss_se:.0f} % of the "
+                   "volume left: sublimation")
+        return Evidence("sublimation", q, loss, iv, "fraction", finding, "sublimation",
+                        (SUBLIMATION,), details)
+    if both and lost:
+        finding = (f"both particles shrank, but the larger faster ({s_large:.3g} vs "
+                   f"{s_small:.3g} nm/s): not the Kelvin order of free evaporation")
+        return Evidence("sublimation", q, loss, iv, "fraction", finding, "not Kelvin-like", (),
+                        details)
+    finding = (f"no sublimation: volume change {-100 * loss:+.1f} ± {200 * loss_se:.1f} %, "
+               f"radius rates {s_small:.3g} and {s_large:.3g} nm/s")
+    return Evidence("sublimation", q, loss, iv, "fraction", finding, "no sublimation", (),
+                    details)
 
 
 def neck_curvature_evidence(
@@ -638,6 +771,7 @@ def mechanism_evidence(
         ostwald_evidence(table),
         densification_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s),
         volume_evidence(table),
+        sublimation_evidence(table),
         neck_curvature_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s,
                                 rng=rng),
     ]
@@ -660,21 +794,38 @@ def _until(table: DimerTable, until_s: float | None) -> np.ndarray:
     return table.time_s <= until_s
 
 
-#: likelihood of the observation for a mechanism the observation argues against. The centre
-#: distance is a direct test (surface transport cannot move centres: 0.05; a densifying
-#: mechanism can be too slow to show: 0.1); the rho relation is approximate (0.5).
-_AGAINST = {
-    "densification": {"densifying": 0.05, "non-densifying": 0.1},
-    "neck_curvature": {"densifying": 0.5, "non-densifying": 0.5},
-}
+#: likelihood of the observation for a mechanism the neck-curvature row argues against: the
+#: rho relation is approximate (x/a << 1, Coble 1958), so it only halves the weight
+_CURVATURE_AGAINST = 0.5
+#: smallest likelihood ratio the densification row may give (it rests on sphere fits to
+#: faceted lobes, whose centres can jitter by a fraction of a lattice constant)
+_DENSIFICATION_FLOOR = 0.01
 #: share of the mechanism weight that does not come from the neck-growth exponent.
 #: *Calibrated* on the KMC ground truth (surface diffusion only): the classical exponents are
 #: continuum initial-stage results, and few-nm faceted particles show other apparent
-#: exponents (n ~ 2.5 in the KMC), so the exponent alone must not veto a mechanism that the
-#: direct tests (centre motion, vapour transport) leave as the only one possible.
+#: exponents (n ~ 5 with the time-offset fit on the faceted KMC dimer, ~2 on the bridged
+#: demo), so the exponent alone must not veto a mechanism that the direct tests (centre
+#: distance, vapour transport) leave as the only one possible.
 LAW_EVIDENCE_FLOOR = 0.2
 #: weight left to evaporation–condensation when vapour transport is too slow by > 100x
 _VAPOUR_TOO_SLOW = 1e-3
+
+
+def densification_likelihood_ratio(evidence: Evidence) -> float:
+    """Likelihood ratio densifying : non-densifying of a densification row.
+
+    beta is measured with standard error se (a quarter of the 2-SE interval); a densifying
+    mechanism predicts beta = 1, a non-densifying one beta = 0, so with Gaussian errors
+
+        L(densifying) / L(non-densifying) = exp((2 beta - 1) / (2 se^2)).
+
+    NaN beta gives 1 (no information).
+    """
+    beta = evidence.value
+    se = 0.25 * (evidence.interval[1] - evidence.interval[0])
+    if not (np.isfinite(beta) and np.isfinite(se)) or se <= 0:
+        return 1.0
+    return float(math.exp(min(700.0, max(-700.0, (2 * beta - 1) / (2 * se**2)))))
 
 
 def decide_mechanism(
@@ -684,20 +835,26 @@ def decide_mechanism(
 
     Rules, in order:
 
-    1. Ripening (one particle shrinks without contact, the other does not) -> Ostwald ripening.
-    2. Centres translated before contact -> migration–coalescence.
-    3. No contact, or no neck growth detected (the constant model wins or the free exponent is
+    1. Direct evidence of a process other than sintering by a neck-growth law:
+       ripening (one particle shrinks without contact while the other does not) -> Ostwald
+       ripening; centres that drifted or random-walked before a contact that followed ->
+       migration–coalescence; both particles shrinking, the smaller at least as fast, while
+       more than 10 % of the volume leaves -> sublimation / evaporation. When more than one
+       of these fires, the evidence conflicts -> undetermined. Confidence: 1 - p of the
+       row's signal (two-sided normal p of the volume loss, the approach or the MSD growth).
+    2. No contact, or no neck growth detected (the constant model wins or the free exponent is
        consistent with zero) -> undetermined.
-    4. Otherwise the five neck-growth mechanisms are weighed: the bootstrap support of each
-       law (the fraction of resamples, with time zero drawn across the contact interval, in
-       which it fits best; the point-estimate law weights when there is no bootstrap), mixed
-       with a uniform share :data:`LAW_EVIDENCE_FLOOR` -- surface diffusion takes the larger
-       of its own and the grain-boundary value, because
-       Nichols & Mullins show surface-diffusion necks give an apparent n of 5.5-6.5 at
-       0.05 <= x/a <= 0.3), multiplied by the likelihood of the densification and
-       neck-curvature rows (factors in ``_AGAINST``), by 1e-3 for evaporation–condensation
-       when vapour transport is too slow, and normalised. The leading mechanism is
-       the verdict when its probability reaches *min_confidence*; otherwise undetermined.
+    3. Otherwise the five neck-growth mechanisms are weighed: the bootstrap support of each
+       law (the fraction of resamples in which it fits best, time offset refitted each time;
+       the point-estimate law weights when there is no bootstrap), mixed with a uniform share
+       :data:`LAW_EVIDENCE_FLOOR` -- surface diffusion takes the larger of its own and the
+       grain-boundary value, because Nichols & Mullins show surface-diffusion necks give an
+       apparent n of 5.5-6.5 at 0.05 <= x/a <= 0.3 --, multiplied by the densification
+       likelihood ratio (:func:`densification_likelihood_ratio`, against the losing class,
+       floored at 0.01), by 0.5 against the class the neck-curvature row argues against, by
+       1e-3 for evaporation–condensation when vapour transport is too slow, and normalised.
+       The leading mechanism is the verdict when its probability reaches *min_confidence*;
+       otherwise undetermined.
 
     Parameters
     ----------
@@ -716,6 +873,8 @@ def decide_mechanism(
     ----------
     .. [1] F. A. Nichols and W. W. Mullins, J. Appl. Phys. 36, 1826 (1965).
        doi:10.1063/1.1714360
+    .. [2] R. L. Coble, J. Am. Ceram. Soc. 41, 55 (1958).
+       doi:10.1111/j.1151-2916.1958.tb13519.x
     """
     ev = {e.key: e for e in evidence}
     reasons: list[str] = []
@@ -723,20 +882,41 @@ def decide_mechanism(
     def level(p: float) -> str:
         return "high" if p >= 0.9 else "moderate" if p >= 0.7 else "low"
 
+    def half_se(e: Evidence) -> float:
+        return 0.25 * (e.interval[1] - e.interval[0])
+
+    direct: list[tuple[str, float, str]] = []
     ost = ev.get("ostwald")
     if ost is not None and ost.outcome == "ripening":
-        p = _confidence_from_t(ost.value, 0.5 * (ost.interval[1] - ost.interval[0]) / 2)
-        reasons.append(ost.finding)
-        return Verdict(OSTWALD, LABELS[OSTWALD], p, level(p), {}, tuple(reasons))
+        direct.append((OSTWALD, _confidence_from_t(ost.value, half_se(ost)), ost.finding))
     mov = ev.get("centre_motion")
-    if mov is not None and mov.outcome == "moving" and fit is not None:
-        p = _confidence_from_t(mov.value, 0.5 * (mov.interval[1] - mov.interval[0]) / 2)
-        reasons.append(mov.finding)
-        reasons.append(f"after contact the neck grew (best law: {LABELS[fit.best_law]})")
-        return Verdict(MIGRATION, LABELS[MIGRATION], p, level(p), {}, tuple(reasons))
+    if mov is not None and mov.outcome == "moving" and mov.details.get("contact_follows"):
+        p_drift = _confidence_from_t(mov.value, half_se(mov))
+        z = mov.details.get("msd_z", float("nan"))
+        p_walk = _confidence_from_t(z, 1.0) if np.isfinite(z) else 0.0
+        direct.append((MIGRATION, max(p_drift, p_walk),
+                       mov.finding + "; then they touched"))
+    sub = ev.get("sublimation")
+    if sub is not None and sub.outcome == "sublimation":
+        direct.append((SUBLIMATION, _confidence_from_t(sub.value, half_se(sub)), sub.finding))
+    if len(direct) > 1:
+        reasons += [f for _, _, f in direct]
+        names = " and ".join(LABELS[k] for k, _, _ in direct)
+        reasons.append(f"the evidence conflicts ({names} at once)")
+        p = max(c for _, c, _ in direct) / len(direct)
+        return Verdict(UNDETERMINED, LABELS[UNDETERMINED], p, "none", {}, tuple(reasons))
+    if direct:
+        key, p, finding = direct[0]
+        reasons.append(finding)
+        if key == MIGRATION and fit is not None:
+            reasons.append(f"after contact the neck grew (best law: {LABELS[fit.best_law]})")
+        if p < min_confidence:
+            reasons.append(f"{LABELS[key]} has only p = {p:.2f}")
+            return Verdict(UNDETERMINED, LABELS[UNDETERMINED], p, "none", {}, tuple(reasons))
+        return Verdict(key, LABELS[key], p, level(p), {}, tuple(reasons))
     if fit is None:
         reasons.append("no neck-growth fit (no contact, or no initial-stage frames after it) "
-                       "and no ripening")
+                       "and no ripening, migration or sublimation")
         if mov is not None and mov.outcome == "moving":
             reasons.append(mov.finding + " (but no contact yet)")
         return Verdict(UNDETERMINED, LABELS[UNDETERMINED], 0.0, "none", {}, tuple(reasons))
@@ -752,21 +932,29 @@ def decide_mechanism(
     law["surface_diffusion"] = max(w["surface_diffusion"], w["grain_boundary_diffusion"])
     law = {k: (1 - LAW_EVIDENCE_FLOOR) * v + LAW_EVIDENCE_FLOOR / len(law)
            for k, v in law.items()}
-    n_free = fit.model("power_law").params["n"]
-    n_lo, n_hi = fit.model("power_law").intervals.get("n", (float("nan"),) * 2)
+    pl = fit.model("power_law")
+    n_free = pl.params["n"]
+    n_lo, n_hi = pl.intervals.get("n", (float("nan"),) * 2)
     reasons.append(
-        f"neck grows; free exponent n = {n_free:.2f} [{n_lo:.2f}, {n_hi:.2f}]; law "
+        f"neck grows; free exponent n = {n_free:.2f} [{n_lo:.2f}, {n_hi:.2f}] with time offset "
+        f"t0 = {pl.params.get('t0_s', float('nan')):.3g} s; law "
         + ("bootstrap support " if use_support else "weights ")
         + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in w.items()))
     score = dict(law)
-    for key, factors in _AGAINST.items():
-        e = ev.get(key)
-        if e is None or e.outcome not in factors:
-            continue
-        against = NON_DENSIFYING if e.outcome == "densifying" else DENSIFYING
+    den = ev.get("densification")
+    if den is not None and den.available and np.isfinite(den.value):
+        lr = densification_likelihood_ratio(den)
+        for k in DENSIFYING:
+            score[k] *= max(_DENSIFICATION_FLOOR, min(1.0, lr))
+        for k in NON_DENSIFYING:
+            score[k] *= max(_DENSIFICATION_FLOOR, min(1.0, 1.0 / lr))
+        reasons.append(den.finding + f" (likelihood ratio densifying : not = {lr:.3g})")
+    cur = ev.get("neck_curvature")
+    if cur is not None and cur.outcome in ("densifying", "non-densifying"):
+        against = NON_DENSIFYING if cur.outcome == "densifying" else DENSIFYING
         for k in against:
-            score[k] *= factors[e.outcome]
-        reasons.append(e.finding)
+            score[k] *= _CURVATURE_AGAINST
+        reasons.append(cur.finding)
     vap = ev.get("vapour_transport")
     if vap is not None and vap.outcome == "too slow":
         score["evaporation_condensation"] *= _VAPOUR_TOO_SLOW

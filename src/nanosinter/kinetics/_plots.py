@@ -33,13 +33,20 @@ def save_figure(fig, path: str | os.PathLike[str], *, dpi: int = 150) -> None:
 
 
 def _time_axis(t_s: np.ndarray) -> tuple[float, str]:
-    return (60.0, "min") if np.nanmax(t_s) > 300 else (1.0, "s")
+    top = float(np.nanmax(t_s))
+    if top > 300:
+        return 60.0, "min"
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if top >= 0.3 * scale:
+            return scale, unit
+    return 1e-9, "ns"
 
 
 def plot_neck_growth(fit: NeckGrowthFit, *, path: str | os.PathLike[str] | None = None):
     """Neck growth x/a against time since contact with every fitted model.
 
-    Left: log–log, where each law is a straight line of slope 1/n, with the Nichols–Mullins
+    Left: log–log, where each law is a straight line of slope 1/n (bending at early times when
+    a time offset t0 was fitted: the line is straight in t + t0), with the Nichols–Mullins
     window 0.05 <= x/a <= 0.3 shaded. Right: linear axes with the best model and the two-stage
     model, as in Tang et al.'s description (fast first minutes, then linear).
 
