@@ -8,8 +8,9 @@ Medians are pooled over the movies of ``conftest.SEEDS``.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from synth import truth_volume_nm3
-from table_rows import col
+from table_rows import col, read_csv
 
 
 def _truth(run, name):
@@ -153,3 +154,29 @@ def test_summary_and_files(sintering_runs):
         for png in s["files"]["overlays"]:
             with open(png, "rb") as fh:
                 assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "known limit (docs/analysis.md): on seed 3 the neck radius is off by 0.42 nm, R by "
+    "~50 % and the centre distance by 0.23 nm (support texture under the lobes); pooled over "
+    "seeds 1-3 the neck error is 0.33 nm. Strict: passing means the limit is gone -- then "
+    "add 3 to conftest.SEEDS and drop this test."))
+def test_seeds_1_to_3_pooled_accuracy(sintering_runs, tmp_path_factory):
+    from synth import dimer_sequence, rendered_dimer_movie
+
+    from nanosinter.analysis import analyze_movie
+
+    movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=3)
+    out = tmp_path_factory.mktemp("sinter3")
+    summary = analyze_movie(movie, out)
+    runs = [*sintering_runs, {"shapes": shapes, "dimer": read_csv(out / "dimer.csv")}]
+    meas, true = _pooled(runs, "neck_radius_nm", lambda run, t: np.isfinite(t) & (t > 1.0))
+    big_m, big_t = _pooled(runs, "neck_curvature_radius_nm",
+                           lambda run, t: np.isfinite(t) & (t >= 1.0))
+    d_m, d_t = _pooled(runs, "center_distance_nm")
+    cf_true = next(i for i, s in enumerate(shapes) if s.contact)
+    assert abs(summary["contact_frame"] - cf_true) <= 2
+    assert np.median(np.abs(meas - true)) <= 0.3
+    assert np.median(np.abs(big_m / big_t - 1.0)) <= 0.25
+    assert np.median(np.abs(d_m - d_t)) <= 0.2

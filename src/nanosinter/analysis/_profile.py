@@ -316,7 +316,7 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
     ``(J^T J + lam diag(J^T J)) dp = -J^T r`` (Marquardt's scaling), clipped to the bounds;
     a step that lowers the sum of squares is taken and ``lam`` divided by 3, otherwise
     ``lam`` is multiplied by 4. Stops when an accepted step lowers the sum of squares by less
-    than ``rtol`` (relative) or moves every parameter by less than a tenth of its standard
+    than ``rtol`` (relative) or moves every parameter by less than a quarter of its standard
     error, or after ``max_iter`` evaluations. Solving the m x m
     normal equations avoids the SVD of the n x m Jacobian of scipy's dense trust-region
     solver (the tall SVD dominated the time of a frame).
@@ -348,14 +348,14 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
         cost_new = float(r_new @ r_new)
         if np.isfinite(cost_new) and cost_new <= cost:
             # Converged when the relative decrease is below rtol or every parameter moved
-            # by less than a tenth of its standard error (further steps are noise).
+            # by less than a quarter of its standard error (further steps are noise).
             try:
                 sd = np.sqrt(np.clip(np.diag(np.linalg.pinv(a)), 0.0, None)
                              * cost / max(r.size - p.size, 1))
             except np.linalg.LinAlgError:
                 sd = np.full(p.size, np.inf)
             done = ((cost - cost_new <= rtol * cost)
-                    or bool(np.all(np.abs(p_new - p) <= 0.1 * sd)))
+                    or bool(np.all(np.abs(p_new - p) <= 0.25 * sd)))
             p, r, jac, cost = p_new, r_new.copy(), st["jac"].copy(), cost_new
             lam = max(lam / 3.0, 1e-9)
             if done:
