@@ -22,7 +22,7 @@ from nanosinter.kinetics import (
 
 
 def _verdict(rec, particles=None):
-    return analyze_kinetics(dimer_table_from_columns(rec), particles=particles, n_boot=100,
+    return analyze_kinetics(dimer_table_from_columns(rec), particles=particles, n_boot=30,
                             rng=0)
 
 

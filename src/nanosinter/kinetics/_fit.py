@@ -759,7 +759,10 @@ def _fit_two_stage(t, y, w, *, t0_min, t0_max, start=None):
     for th0 in starts:
         th0 = np.clip(np.asarray(th0, dtype=float), np.add(lo, 1e-12), np.subtract(hi, 1e-9))
         try:
-            res = least_squares(resid, th0, bounds=(lo, hi), method="trf", x_scale="jac")
+            # bootstrap refits start at the optimum: a capped budget keeps pathological
+            # records (a neck that does not follow the model at all) from taking minutes
+            res = least_squares(resid, th0, bounds=(lo, hi), method="trf", x_scale="jac",
+                                max_nfev=40 if start is not None else 400)
         except ValueError:
             continue
         if best is None or res.cost < best.cost:

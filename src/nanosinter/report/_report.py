@@ -423,6 +423,8 @@ def _fits_html(result) -> str:
 def _params_text(m) -> str:
     show = {"constant": ("x_over_a",), "power_law": ("n", "exponent"),
             "two_stage": ("A", "tau_s", "rate_per_s")}.get(m.key, ("B", "K_per_s"))
+    if m.params.get("t0_s", 0.0) != 0.0:  # fitted time offset: finite initial neck
+        show = (*show, "t0_s", "x0_over_a")
     parts = []
     if m.key not in ("constant", "power_law", "two_stage"):
         parts.append(f"n = {fmt(m.params['n'], 3)}, m = {fmt(m.params['m'], 3)} (fixed)")
