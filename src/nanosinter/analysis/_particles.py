@@ -119,7 +119,7 @@ def measure_particles(
         out = particle_outline(seg.contrast, labels, k, seg.level, sl)
         if out is not None and len(out) >= 6:
             try:
-                f = fit_circle(out[:, 0], out[:, 1], correlation_length=3.0, n_iter=6)
+                f = fit_circle(out[:, 0], out[:, 1], correlation_length=3.0, n_iter=3)
             except AnalysisError:
                 f = None
             if f is not None:
