@@ -64,3 +64,34 @@ def test_shift_rows_equals_measuring_with_the_drift():
     for a, b in zip(with_drift, shifted, strict=True):
         for key in ("x_nm", "y_nm", "circle_x_nm", "circle_y_nm", "area_nm2"):
             assert a[key] == pytest.approx(b[key], abs=1e-9), key
+
+
+def test_lazy_movie_with_workers_is_read_in_the_parent(sintering_runs, tmp_path):
+    """A dask-backed movie with a worker pool (its frames are read in the calling process:
+    a forked child deadlocked in dask's scheduler) gives the in-memory movie's tables."""
+    import threading
+
+    da = pytest.importorskip("dask.array")
+    from nanosinter.io import Movie
+
+    run = sintering_runs[0]
+    frames = np.asarray(run["movie"].frames)
+    lazy = Movie(frames=da.from_array(frames, chunks=(1, *frames.shape[1:])),
+                 pixel_size_nm=0.1, frame_times_s=np.asarray(run["movie"].frame_times_s))
+    lazy.frame(0)  # the parent has used dask's scheduler before the pool forks
+    done = {}
+
+    def work():
+        done["summary"] = analyze_movie(lazy, tmp_path / "lazy",
+                                        options=AnalysisOptions(workers=2, n_overlays=0))
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    t.join(timeout=300)
+    assert "summary" in done, "analysis of a lazy movie with workers did not finish"
+    assert done["summary"]["workers"] == 2
+    analyze_movie(run["movie"], tmp_path / "eager", options=AnalysisOptions(workers=1,
+                                                                            n_overlays=0))
+    for name in ("dimer.csv", "particles.csv", "frames.csv"):
+        assert filecmp.cmp(tmp_path / "lazy" / name, tmp_path / "eager" / name,
+                           shallow=False), name

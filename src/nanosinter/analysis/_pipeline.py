@@ -69,7 +69,8 @@ class AnalysisOptions:
         in frame order. None (default): all cores (``os.cpu_count()``); 1: everything in the
         calling process. Results do not depend on it. Needs the "fork" start method (Linux);
         elsewhere 1 is used. At most ``2 * workers`` frames are in flight at a time, so memory
-        does not grow with the movie length.
+        does not grow with the movie length. Frames of a lazy movie (dask, file-backed) are
+        read in the calling process and sent to the workers.
     """
 
     segment: SegmentOptions = field(
@@ -151,10 +152,10 @@ class _FrameStage:
                  drift: DriftTracker | None) -> None:
         self.movie, self.opt, self.ps, self.drift = movie, options, pixel_size_nm, drift
 
-    def __call__(self, i: int) -> _FrameResult:
+    def __call__(self, i: int, frame: np.ndarray | None = None) -> _FrameResult:
         import os
 
-        img, flags = prepare_frame(self.movie.frame(i))
+        img, flags = prepare_frame(self.movie.frame(i) if frame is None else frame)
         dtr = self.drift.transform(img) if (self.drift is not None and not flags) else None
         seg = segment_frame(img, options=self.opt.segment)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
@@ -167,9 +168,9 @@ class _FrameStage:
 _STAGE: _FrameStage | None = None
 
 
-def _run_stage(i: int) -> _FrameResult:
+def _run_stage(i: int, frame: np.ndarray | None = None) -> _FrameResult:
     assert _STAGE is not None
-    return _STAGE(i)
+    return _STAGE(i, frame)
 
 
 def _overlay_job(*args, **kwargs) -> str:
@@ -184,6 +185,10 @@ class _Frames:
         from collections import deque
 
         self.stage, self.n = stage, n
+        # Frames held in memory are read by the workers; lazy ones (dask, HDF5 datasets, other
+        # array-likes) are read here and sent: their schedulers and file handles are not safe
+        # to use in a forked child (a dask-backed movie deadlocked).
+        self.read_here = not isinstance(stage.movie.frames, np.ndarray)
         self.pool = None
         self.pending: deque = deque()
         self.next = 0
@@ -201,7 +206,8 @@ class _Frames:
                 yield self.stage(i)
                 continue
             while self.next < self.n and len(self.pending) < self.depth:
-                self.pending.append(self.pool.submit(_run_stage, self.next))
+                frame = self.stage.movie.frame(self.next) if self.read_here else None
+                self.pending.append(self.pool.submit(_run_stage, self.next, frame))
                 self.next += 1
             yield self.pending.popleft().result()
 
