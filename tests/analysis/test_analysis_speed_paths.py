@@ -21,12 +21,19 @@ from nanosinter.analysis._particles import measure_particles, shift_rows
 from nanosinter.analysis._profile import blurred_chord, chord_tables
 
 
+def _first_frames(movie, n):
+    from nanosinter.io import Movie
+
+    return Movie(frames=np.asarray(movie.frames)[:n], pixel_size_nm=movie.pixel_size_nm,
+                 frame_times_s=np.asarray(movie.frame_times_s)[:n])
+
+
 def test_worker_pool_gives_identical_tables(sintering_runs, tmp_path):
-    run = sintering_runs[0]
+    movie = _first_frames(sintering_runs[0]["movie"], 10)  # approach and contact
     one = tmp_path / "one"
     two = tmp_path / "two"
-    s1 = analyze_movie(run["movie"], one, options=AnalysisOptions(workers=1, n_overlays=0))
-    s2 = analyze_movie(run["movie"], two, options=AnalysisOptions(workers=2, n_overlays=0))
+    s1 = analyze_movie(movie, one, options=AnalysisOptions(workers=1, n_overlays=0))
+    s2 = analyze_movie(movie, two, options=AnalysisOptions(workers=2, n_overlays=0))
     assert s1["workers"] == 1 and s2["workers"] == 2
     assert len(s2["peak_memory_workers_mb"]) == 2
     for name in ("dimer.csv", "particles.csv", "events.csv", "pairs.csv", "frames.csv"):
@@ -74,10 +81,10 @@ def test_lazy_movie_with_workers_is_read_in_the_parent(sintering_runs, tmp_path)
     da = pytest.importorskip("dask.array")
     from nanosinter.io import Movie
 
-    run = sintering_runs[0]
-    frames = np.asarray(run["movie"].frames)
+    eager = _first_frames(sintering_runs[0]["movie"], 10)
+    frames = eager.frames
     lazy = Movie(frames=da.from_array(frames, chunks=(1, *frames.shape[1:])),
-                 pixel_size_nm=0.1, frame_times_s=np.asarray(run["movie"].frame_times_s))
+                 pixel_size_nm=0.1, frame_times_s=eager.frame_times_s)
     lazy.frame(0)  # the parent has used dask's scheduler before the pool forks
     done = {}
 
@@ -90,8 +97,7 @@ def test_lazy_movie_with_workers_is_read_in_the_parent(sintering_runs, tmp_path)
     t.join(timeout=300)
     assert "summary" in done, "analysis of a lazy movie with workers did not finish"
     assert done["summary"]["workers"] == 2
-    analyze_movie(run["movie"], tmp_path / "eager", options=AnalysisOptions(workers=1,
-                                                                            n_overlays=0))
+    analyze_movie(eager, tmp_path / "eager", options=AnalysisOptions(workers=1, n_overlays=0))
     for name in ("dimer.csv", "particles.csv", "frames.csv"):
         assert filecmp.cmp(tmp_path / "lazy" / name, tmp_path / "eager" / name,
                            shallow=False), name
