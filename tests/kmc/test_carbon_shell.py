@@ -56,3 +56,20 @@ def test_carbon_shell_slows_neck_growth():
     assert all(r > 0 for r in necks[True])  # contact was made in both cases
     assert np.mean(necks[True]) < np.mean(necks[False]) - 0.15
     assert max(necks[True]) < min(necks[False])
+
+
+def test_carbon_shell_switches_on_for_the_tang2023_dimer():
+    """``[carbon] enabled = true`` on top of tang2023-dimer: coverage and thickness are
+    recorded and the hop rates carry the shell's factor (1 s, theta at 0.5 s for the 1st step)."""
+    cfg = copy.deepcopy(preset("tang2023-dimer"))
+    cfg["carbon"]["enabled"] = True
+    sim = Simulation(resolve_config(cfg), seed=3)
+    bare_thermal = sim.cpart[:, E.P_THERMAL] / sim._mobility
+    sim.advance(max_events=200_000, t_stop=1.0)
+    theta = 1 - math.exp(-0.5 / 60.0)
+    assert sim._mobility == pytest.approx(1 - 0.9 * theta, rel=1e-12)
+    np.testing.assert_allclose(sim.cpart[:, E.P_THERMAL], bare_thermal * (1 - 0.9 * theta),
+                               rtol=1e-12)
+    row = sim.observables()
+    assert row["carbon_shell_nm"] == pytest.approx(
+        1.0 * (1 - math.exp(-sim.time_s / 60.0)), rel=1e-12)
