@@ -16,7 +16,13 @@ from nanosinter.kmc._config import DEFAULTS, PRESETS, dumps_toml, preset
 from nanosinter.kmc._config import load_toml as load_config
 from nanosinter.kmc._config import merge as merge_config
 from nanosinter.kmc._config import resolve as resolve_config
-from nanosinter.kmc._observe import OBS_COLUMNS, dimer_observables, fit_sphere, mixing_index
+from nanosinter.kmc._observe import (
+    OBS_COLUMNS,
+    PARTICLE_COLUMNS,
+    dimer_observables,
+    fit_sphere,
+    mixing_index,
+)
 from nanosinter.kmc._plot import plot_observables, plot_particle_tracks
 from nanosinter.kmc._run import SUMMARY_KEYS, check_config, run
 from nanosinter.kmc._sim import Simulation, build_occupancy
@@ -25,6 +31,7 @@ from nanosinter.kmc.snapshots import Snapshot, iter_snapshots, read_index, read_
 __all__ = [
     "DEFAULTS",
     "OBS_COLUMNS",
+    "PARTICLE_COLUMNS",
     "PRESETS",
     "SUMMARY_KEYS",
     "Simulation",
