@@ -7,7 +7,10 @@ fraction, and the bytes per usable lattice site held by the engine's arrays.
 Usage::
 
     .venv/bin/python benchmarks/bench_kmc.py [--preset tang2023-dimer] [--events 2e7]
-        [--warmup 3e6] [--repeats 3]
+        [--warmup 3e6] [--repeats 3] [--set migration.enabled=false]
+
+``--set SECTION.KEY=VALUE`` (TOML value, repeatable) overrides the preset, e.g. to measure
+the cost of migration or of the carbon shell on the same configuration.
 
 The figures depend on the machine and on what else runs on it; quote them with both. On a shared
 machine the events per CPU-second (``time.process_time``) are the single-core figure; the wall
@@ -20,15 +23,22 @@ import argparse
 import math
 import platform
 import time
+import tomllib
 
 import numpy as np
 
-from nanosinter.kmc import Simulation, preset
+from nanosinter.kmc import Simulation, merge_config, preset
 
 
-def bench(name: str, events: int, warmup: int, repeats: int, seed: int) -> dict:
+def bench(name: str, events: int, warmup: int, repeats: int, seed: int,
+          overrides: list[str] | None = None) -> dict:
+    cfg = preset(name)
+    for item in overrides or []:
+        key, _, value = item.partition("=")
+        sec, _, k = key.strip().partition(".")
+        cfg = merge_config(cfg, {sec: {k: tomllib.loads(f"v = {value}")["v"]}})
     t0 = time.perf_counter()
-    sim = Simulation(preset(name), seed=seed)
+    sim = Simulation(cfg, seed=seed)
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim.advance(max_events=warmup, t_stop=math.inf)
@@ -63,6 +73,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3e6, help="events before timing")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override a config value of every preset measured (TOML value)")
     args = ap.parse_args()
     names = args.preset or ["tang2023-dimer", "tang2023-demo"]
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
@@ -71,7 +83,7 @@ def main() -> None:
           f"{'events/s wall (repeats)':>32s} {'events/CPU-s':>12s} {'null frac':>9s} "
           f"{'observe s':>9s}")
     for name in names:
-        r = bench(name, int(args.events), int(args.warmup), args.repeats, args.seed)
+        r = bench(name, int(args.events), int(args.warmup), args.repeats, args.seed, args.set)
         rates = ", ".join(f"{x:.3g}" for x in r["events_per_s"])
         print(f"{name:16s} {r['atoms']:8d} {r['sites']:9d} {r['bytes_per_site']:7.1f} "
               f"{r['build_s']:8.2f} {np.median(r['events_per_s']):10.3g} ({rates}) "

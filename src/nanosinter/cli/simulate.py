@@ -13,8 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", nargs="?", type=Path, default=None,
                         help="TOML configuration (sections as in config.toml of a run)")
     parser.add_argument("--preset", default=None,
-                        help="named configuration: tang2023-dimer (default) or tang2023-demo; "
-                        "a CONFIG file is applied on top of it")
+                        help="named configuration: tang2023-dimer (default), tang2023-demo or "
+                        "migration; a CONFIG file is applied on top of it")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--max-events", type=int, default=None, help="stop after N events")

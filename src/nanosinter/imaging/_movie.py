@@ -184,7 +184,8 @@ def render_movie(
             snap = read_snapshot(rows[si][3])
             cache = (int(si), snap, _atomic_numbers(snap), {})
         _, snap, Z, geo = cache
-        frame = renderer.render(snap.positions_nm, Z, drift_nm=tuple(drift[k]))
+        frame = renderer.render(snap.positions_nm, Z, drift_nm=tuple(drift[k]),
+                                rim_thickness_nm=snap.carbon_shell_nm)
         frames[k] = np.clip(np.rint(frame.image), 0, None).astype(dtype)
         if int(si) not in mask_of_snapshot:
             mask_of_snapshot[int(si)] = len(masks)

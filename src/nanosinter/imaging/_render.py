@@ -86,7 +86,9 @@ class RenderSettings:
         amorphous-carbon phase contrast; calibrated by eye like ``texture_contrast``).
     rim_thickness_nm : float
         Thickness of the carbon shell around the particles (0 disables it). Calibrated: 1 nm,
-        estimated by eye from the faint rim in Tang et al. (2023), Fig. 3b.
+        estimated by eye from the faint rim in Tang et al. (2023), Fig. 3b. Used when the
+        snapshot carries no simulated shell (``[carbon]`` off); otherwise the simulation's
+        thickness at that time is drawn.
     rim_curvature_radius_nm : float
         Radius of the particle used for the projected chord length of the rim (7.5 nm, half
         the 15 nm particle size of Tang et al. 2023).
@@ -331,6 +333,7 @@ class FrameRenderer:
         *,
         drift_nm: tuple[float, float] = (0.0, 0.0),
         noise: bool = True,
+        rim_thickness_nm: float | None = None,
     ) -> RenderedFrame:
         """Render one frame of atoms at ``positions_nm`` with atomic numbers ``Z``.
 
@@ -343,6 +346,9 @@ class FrameRenderer:
             Stage drift applied to the specimen (atoms and support).
         noise : bool, keyword-only
             Draw Poisson shot noise (default) or return the expected counts.
+        rim_thickness_nm : float or None, keyword-only
+            Carbon-shell thickness for this frame (the simulation's value, e.g.
+            ``Snapshot.carbon_shell_nm``); None uses ``settings.rim_thickness_nm``.
 
         Returns
         -------
@@ -359,11 +365,10 @@ class FrameRenderer:
         else:
             mask_d = self.outline_mask(positions_nm, shift_nm=drift)
 
+        rim = s.rim_thickness_nm if rim_thickness_nm is None else float(rim_thickness_nm)
         carbon_t = np.full(self.grid.shape, s.support_thickness_nm)
-        if s.rim_thickness_nm > 0 and mask_d.any():
-            carbon_t += _rim_thickness_nm(
-                mask_d, s.pixel_size_nm, s.rim_thickness_nm, s.rim_curvature_radius_nm
-            )
+        if rim > 0 and mask_d.any():
+            carbon_t += _rim_thickness_nm(mask_d, s.pixel_size_nm, rim, s.rim_curvature_radius_nm)
         tau = tau_p + CARBON_ATOMS_PER_NM3 * self._sigma_carbon * carbon_t
         intensity = np.exp(-tau)
         if self.texture is not None:

@@ -9,14 +9,21 @@ numba. See docs/kmc.md.
 - :func:`run` -- a run into a folder (observables.csv, summary.json, snapshots/, config.toml),
   with checkpoints and resume; the ``nanosinter simulate`` command.
 - :func:`plot_observables` -- r, 1/R, r1, r2 against time (Tang et al. 2023, Figure 3f,g).
+- :func:`plot_particle_tracks` -- particle tracks, MSD before contact and merges (migration runs).
 """
 
 from nanosinter.kmc._config import DEFAULTS, PRESETS, dumps_toml, preset
 from nanosinter.kmc._config import load_toml as load_config
 from nanosinter.kmc._config import merge as merge_config
 from nanosinter.kmc._config import resolve as resolve_config
-from nanosinter.kmc._observe import OBS_COLUMNS, dimer_observables, fit_sphere, mixing_index
-from nanosinter.kmc._plot import plot_observables
+from nanosinter.kmc._observe import (
+    OBS_COLUMNS,
+    PARTICLE_COLUMNS,
+    dimer_observables,
+    fit_sphere,
+    mixing_index,
+)
+from nanosinter.kmc._plot import plot_observables, plot_particle_tracks
 from nanosinter.kmc._run import SUMMARY_KEYS, check_config, run
 from nanosinter.kmc._sim import Simulation, build_occupancy
 from nanosinter.kmc.snapshots import Snapshot, iter_snapshots, read_index, read_snapshot
@@ -24,6 +31,7 @@ from nanosinter.kmc.snapshots import Snapshot, iter_snapshots, read_index, read_
 __all__ = [
     "DEFAULTS",
     "OBS_COLUMNS",
+    "PARTICLE_COLUMNS",
     "PRESETS",
     "SUMMARY_KEYS",
     "Simulation",
@@ -38,6 +46,7 @@ __all__ = [
     "merge_config",
     "mixing_index",
     "plot_observables",
+    "plot_particle_tracks",
     "preset",
     "read_index",
     "read_snapshot",

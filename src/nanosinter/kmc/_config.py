@@ -27,6 +27,11 @@ Sources of the defaults (see docs/kmc.md for the discussion):
   cross the gap (only gaps below 2 shell_nm close) in a column of that radius around the line of
   centres, so the crystal neck starts narrow (the projected neck then grows as in Figure 3f).
 - ``energy.attempt_frequency_Hz = 1e13``: order of a surface phonon frequency (Voter 2007).
+- ``migration.*`` (off by default): whole-particle random walk with D(r) = D_ref (r/r_ref)^-4
+  (Gruber 1967), ``prefactor_nm2_per_s`` calibrated; ``carbon.*`` (off by default): a carbon
+  shell whose coverage lowers the hop rates (Asoro et al. 2014), growth time and mobility factor
+  calibrated. Sources and calibration in :mod:`nanosinter.kmc._migration` and
+  :mod:`nanosinter.kmc._carbon`.
 
 References
 ----------
@@ -92,6 +97,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "sputtering": True,
         "model": "mckinley-feshbach",
     },
+    "migration": {
+        "enabled": False,
+        "prefactor_nm2_per_s": 2.0,
+        "reference_radius_nm": 1.0,
+        "exponent": 4.0,
+        "min_atoms": 100,
+    },
+    "carbon": {
+        "enabled": False,
+        "growth_time_s": 60.0,
+        "thickness_nm": 1.0,
+        "covered_mobility": 0.1,
+        "step_s": 1.0,
+    },
     "run": {
         "until_s": 1200.0,
         "max_events": 0,
@@ -113,6 +132,19 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                      "margin_nm": 1.0, "truncation_nm": 0.4},
         "run": {"until_s": 300.0, "every_s": 2.0, "snapshot_every": 10,
                 "checkpoint_every_events": 2_000_000},
+    },
+    # Migration and coalescence alone (issue 7): five particles of 3-4.5 nm radius, 2.5-3.5 nm
+    # apart on the support, random-walking as rigid bodies (D ~ r^-4); no carbon bridge, so they
+    # touch only by migrating, then sinter by the same surface diffusion as the dimer.
+    "migration": {
+        "geometry": {"radii_nm": [4.0, 3.5, 3.0, 4.5, 3.5], "core_radii_nm": [1.0] * 5,
+                     "centers_nm": [[9.0, 9.0, 3.6], [19.0, 9.0, 3.1], [9.0, 18.5, 2.6],
+                                    [20.0, 20.5, 4.1], [29.0, 13.0, 3.1]],
+                     "box_nm": [34.0, 27.0, 10.0], "truncation_nm": 0.4},
+        "bridge": {"enabled": False},
+        "migration": {"enabled": True},
+        "run": {"until_s": 300.0, "every_s": 2.0, "snapshot_every": 5,
+                "checkpoint_every_events": 5_000_000},
     },
 }
 
@@ -298,6 +330,18 @@ def resolve(cfg: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     _num(cfg, "beam", "hop_fraction", low=0, high=1, strict_low=True)
     _bool(cfg, "beam", "sputtering")
     _choice(cfg, "beam", "model", ("mckinley-feshbach", "rutherford"))
+
+    _bool(cfg, "migration", "enabled")
+    _num(cfg, "migration", "prefactor_nm2_per_s", low=0)
+    _num(cfg, "migration", "reference_radius_nm", low=0, strict_low=True)
+    _num(cfg, "migration", "exponent", low=0)
+    _num(cfg, "migration", "min_atoms", low=1, integer=True)
+    cfg["migration"]["min_atoms"] = int(cfg["migration"]["min_atoms"])
+    _bool(cfg, "carbon", "enabled")
+    _num(cfg, "carbon", "growth_time_s", low=0, strict_low=True)
+    _num(cfg, "carbon", "thickness_nm", low=0)
+    _num(cfg, "carbon", "covered_mobility", low=0, high=1)
+    _num(cfg, "carbon", "step_s", low=0, strict_low=True)
 
     _num(cfg, "run", "until_s", low=0, strict_low=True)
     _num(cfg, "run", "max_events", low=0, integer=True)

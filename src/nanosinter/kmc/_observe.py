@@ -39,6 +39,12 @@ OBS_COLUMNS = (
     "time_s", "events", "n_atoms", "r1_nm", "r2_nm", "neck_radius_nm",
     "neck_curvature_radius_nm", "center_distance_nm", "gap_nm", "contact", "n_surface_atoms",
     "mixing_index", "n_thermal", "n_beam", "n_sputter", "temperature_K",
+    "carbon_coverage", "carbon_shell_nm", "n_bodies", "n_migrations",
+)
+#: columns of ``particles.csv`` (runs with migration; :meth:`nanosinter.kmc.Simulation.particles`)
+PARTICLE_COLUMNS = (
+    "time_s", "track_id", "x_nm", "y_nm", "z_nm", "body", "body_atoms", "body_radius_nm",
+    "com_x_nm", "com_y_nm", "com_z_nm",
 )
 
 

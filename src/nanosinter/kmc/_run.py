@@ -28,7 +28,7 @@ from nanosinter.kmc._config import (
     temperature_at,
     temperature_breaks,
 )
-from nanosinter.kmc._observe import OBS_COLUMNS
+from nanosinter.kmc._observe import OBS_COLUMNS, PARTICLE_COLUMNS
 from nanosinter.kmc._sim import Simulation
 from nanosinter.kmc.snapshots import write_index, write_snapshot
 
@@ -37,12 +37,12 @@ SUMMARY_KEYS = ("events", "simulated_time_s", "wall_s", "events_per_s", "n_atoms
                 "n_atoms_final", "seed")
 
 
-def _csv_text(rows: list[dict[str, Any]]) -> str:
+def _csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...] = OBS_COLUMNS) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(OBS_COLUMNS)
+    w.writerow(columns)
     for r in rows:
-        w.writerow([_fmt(r.get(c)) for c in OBS_COLUMNS])
+        w.writerow([_fmt(r.get(c)) for c in columns])
     return buf.getvalue()
 
 
@@ -62,7 +62,8 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
         every_s: float | None = None, checkpoint_every_events: int | None = None,
         resume: bool = False, progress: bool | None = None) -> dict[str, Any]:
     """Run a KMC simulation and write ``observables.csv``, ``summary.json``, ``snapshots/``,
-    ``config.toml`` and ``checkpoint.npz`` into *out_dir*.
+    ``config.toml`` and ``checkpoint.npz`` into *out_dir*; with ``[migration]`` on also
+    ``particles.csv`` (each initial particle's rigid-body track, ``PARTICLE_COLUMNS``).
 
     Parameters
     ----------
@@ -112,10 +113,12 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
 
     sim = Simulation(cfg, seed=seed)
     rows: list[dict[str, Any]] = []
+    particles: list[dict[str, Any]] = []
     snaps: list[tuple[int, float, int, str]] = []
     if resume:
         extra = sim.load_checkpoint(out / CHECKPOINT)
         rows, snaps = extra["rows"], [tuple(s) for s in extra["snaps"]]
+        particles = extra.get("particles", [])
         seed = extra["seed"]
         if extra["seed"] != sim.seed:
             sim.seed = extra["seed"]
@@ -131,7 +134,12 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
     snapdir = out / "snapshots"
 
     def observe() -> None:
-        rows.append(sim.observables())
+        row = sim.observables()
+        parts = row.pop("particles", None)
+        rows.append(row)
+        if parts is not None:
+            particles.extend(parts)
+            atomic_write_text(out / "particles.csv", _csv_text(particles, PARTICLE_COLUMNS))
         if r["snapshot_every"] > 0 and (len(rows) - 1) % r["snapshot_every"] == 0:
             name = f"snap_{len(snaps):06d}.npz"
             write_snapshot(snapdir / name, sim.snapshot())
@@ -140,8 +148,10 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
         atomic_write_text(out / "observables.csv", _csv_text(rows))
 
     def checkpoint() -> None:
-        sim.save_checkpoint(out / CHECKPOINT, {"rows": rows, "snaps": snaps, "seed": seed,
-                                                "n_atoms_initial": n0})
+        extra = {"rows": rows, "snaps": snaps, "seed": seed, "n_atoms_initial": n0}
+        if sim.migration is not None:
+            extra["particles"] = particles
+        sim.save_checkpoint(out / CHECKPOINT, extra)
 
     if not rows:
         observe()

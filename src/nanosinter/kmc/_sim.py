@@ -8,6 +8,7 @@ arrays, so a checkpoint of them resumes bit for bit.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ import numpy as np
 from nanosinter._atomic import atomic_path
 from nanosinter.errors import ConfigError, FileFormatError
 from nanosinter.kmc import _engine as E
+from nanosinter.kmc._carbon import carbon_coverage, mobility_factor, next_step_s, step_coverage
 from nanosinter.kmc._config import resolve, temperature_at
 from nanosinter.kmc._lattice import SPECIES, Grid, empty_grid, grid_for_box, support_mask
-from nanosinter.kmc._observe import dimer_observables
+from nanosinter.kmc._migration import Migration, anchor_sites, body_radius_nm
+from nanosinter.kmc._observe import _label, dimer_observables
 from nanosinter.kmc._rates import beam_rates, thermal_rates
 from nanosinter.kmc.snapshots import Snapshot
 
@@ -138,8 +141,19 @@ class Simulation:
                                bond_nnn_eV=en["bond_nnn_eV"])
         self.ctab = E.class_table()
         self.temperature_K = temperature_at(self.config, 0.0)
+        self._mobility = self._carbon_mobility(0.0)
         self._set_rates(self.temperature_K)
         self._init_state(occ, E.seed_state(self.seed))
+        self.migration: Migration | None = None
+        if self.config["migration"]["enabled"]:
+            anchors = anchor_sites(occ, self.grid.positions_nm, self.config["geometry"]
+                                   ["centers_nm"])
+            self.migration = Migration(self.config, self.grid, anchors, self.seed)
+            lab = _label(occ, *self.offsets, self.grid.n_cells)
+            sizes = np.bincount(lab)
+            sizes[0] = 0
+            self.migration.schedule(0.0, float(self.migration.body_rates(
+                sizes, self._mobility).sum()))
 
     # -- set-up -------------------------------------------------------------------------------
     def _init_state(self, occ: np.ndarray, rng: np.ndarray) -> None:
@@ -200,6 +214,9 @@ class Simulation:
             part[c, E.P_THERMAL] = (E.N_DIRECTIONS - b) * k_th[a, b, on]
             part[c, E.P_BEAM] = kb[sp - 1, a, b]
             part[c, E.P_SPUTTER] = ks[sp - 1, a, b]
+        if self._mobility != 1.0:  # carbon shell (nanosinter.kmc._carbon)
+            part[:, E.P_THERMAL] *= self._mobility
+            part[:, E.P_BEAM] *= self._mobility
         self._k_th = k_th
         self.cpart = part
         self.crate = part.sum(axis=1)
@@ -255,13 +272,86 @@ class Simulation:
     def advance(self, *, max_events: int, t_stop: float) -> int:
         """Run until ``events == max_events`` or the clock would pass *t_stop*.
 
+        With migration or the carbon shell on, the engine is advanced in pieces that end at
+        the carbon-shell steps and at the migration candidate times (engine stops are exact:
+        its waiting times are memoryless); see :mod:`nanosinter.kmc._migration`.
+
         Returns the engine's stop reason (``STOP_EVENTS``, ``STOP_TIME``, ``STOP_FROZEN``).
         """
+        mig = self.migration
+        carbon = self.config["carbon"]["enabled"]
+        if mig is None and not carbon:
+            return self._advance_engine(max_events, t_stop)
+        while True:
+            t_end = t_stop
+            if carbon:
+                self._set_mobility(self._carbon_mobility(self.time_s))
+                t_end = min(t_end, next_step_s(self.config, self.time_s))
+            if mig is not None:
+                t_end = min(t_end, mig.next_time_s)
+            stop = self._advance_engine(max_events, t_end)
+            if stop == E.STOP_EVENTS:
+                return stop
+            if stop == E.STOP_FROZEN:
+                if mig is None or mig.next_time_s > t_stop:
+                    return stop
+                self.s.fs[E.F_TIME] = mig.next_time_s  # only migration is left to happen
+            if mig is not None and self.time_s >= mig.next_time_s:
+                self._migration_candidate()
+            if self.time_s >= t_stop:
+                return E.STOP_TIME
+
+    def _advance_engine(self, max_events: int, t_stop: float) -> int:
         s = self.s
         return int(E.run_loop(
             s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
             self.cpart, s.bsum, s.fs, s.ci, s.rng, self.nbr, self.grid.n_cells,
             np.int64(max_events), float(t_stop)))
+
+    def _migration_candidate(self) -> None:
+        mig = self.migration
+        occ = self.occ
+        self._repair_anchors(occ)
+        lab = _label(occ, *self.offsets, self.grid.n_cells)
+        moved, rate = mig.candidate(occ, lab, self._mobility)
+        if moved:
+            self.set_occupancy(occ)
+        mig.schedule(self.time_s, rate)
+
+    def _repair_anchors(self, occ: np.ndarray) -> None:
+        """Move an anchor whose site surface diffusion has emptied (only in particles of a few
+        hundred atoms) to the nearest occupied site."""
+        anchors = self.migration.anchors
+        empty = (occ[anchors] == 0) | (occ[anchors] == 255)
+        if empty.any():
+            pos = self.grid.positions_nm(anchors[empty])
+            anchors[empty] = anchor_sites(occ, self.grid.positions_nm, pos)
+
+    def _carbon_mobility(self, time_s: float) -> float:
+        c = self.config["carbon"]
+        if not c["enabled"]:
+            return 1.0
+        return mobility_factor(step_coverage(self.config, time_s),
+                               covered_mobility=float(c["covered_mobility"]))
+
+    def _set_mobility(self, factor: float) -> None:
+        if factor != self._mobility:
+            self._mobility = float(factor)
+            self._set_rates(self.temperature_K)
+            E.resum(self.crate, self.s.ccount, self.s.bsum, self.s.fs)
+
+    @property
+    def carbon_coverage(self) -> float:
+        """Coverage theta of the carbon shell now (NaN when the shell is off)."""
+        c = self.config["carbon"]
+        if not c["enabled"]:
+            return math.nan
+        return carbon_coverage(self.time_s, growth_time_s=float(c["growth_time_s"]))
+
+    @property
+    def carbon_shell_nm(self) -> float:
+        """Thickness of the carbon shell now, theta x ``carbon.thickness_nm`` (NaN when off)."""
+        return self.carbon_coverage * float(self.config["carbon"]["thickness_nm"])
 
     # -- observing ----------------------------------------------------------------------------
     def observables(self) -> dict[str, float]:
@@ -270,12 +360,51 @@ class Simulation:
         row: dict[str, Any] = {"time_s": self.time_s, "events": self.events,
                                "n_atoms": self.n_atoms}
         occ, n1, n2 = self.site_arrays()
+        centers = np.asarray(g["centers_nm"], dtype=np.float64)
+        if self.migration is not None:
+            self._repair_anchors(occ)
+            centers = self.grid.positions_nm(self.migration.anchors)
         row.update(dimer_observables(
             occ=occ, n1=n1, n2=n2, grid=self.grid, offsets=self.offsets,
-            centers_nm=np.asarray(g["centers_nm"]), truncation_nm=g["truncation_nm"]))
+            centers_nm=centers, truncation_nm=g["truncation_nm"]))
         row.update(self.counts)
         row["temperature_K"] = self.temperature_K
+        row["carbon_coverage"] = self.carbon_coverage
+        row["carbon_shell_nm"] = self.carbon_shell_nm
+        if self.migration is not None:
+            parts = self.particles(occ)
+            row["n_bodies"] = len({p["body"] for p in parts})
+            row["n_migrations"] = self.migration.counts["moves"]
+            row["particles"] = parts
         return row
+
+    def particles(self, occ: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """Rows of ``particles.csv`` now: each initial particle's anchor (its rigid-body
+        position), the body holding it (``body``: the lowest particle index in that body),
+        the body's atom count, volume-equivalent radius and centre of mass (nm)."""
+        if self.migration is None:
+            return []
+        occ = self.occ if occ is None else occ
+        self._repair_anchors(occ)
+        lab = _label(occ, *self.offsets, self.grid.n_cells)
+        anchors = self.migration.anchors
+        pos = self.grid.positions_nm(anchors)
+        labels = lab[anchors]
+        first = {}
+        for i, lb in enumerate(labels):
+            first.setdefault(int(lb), i)
+        rows = []
+        for i, lb in enumerate(labels):
+            sites = np.flatnonzero(lab == lb) if lb > 0 else np.zeros(0, np.int64)
+            com = self.grid.positions_nm(sites).mean(axis=0) if sites.size else \
+                np.full(3, math.nan)
+            rows.append({
+                "time_s": self.time_s, "track_id": i, "x_nm": pos[i, 0], "y_nm": pos[i, 1],
+                "z_nm": pos[i, 2], "body": first[int(lb)] if lb > 0 else -1,
+                "body_atoms": int(sites.size),
+                "body_radius_nm": float(body_radius_nm(sites.size, self.grid.lattice_constant_nm)),
+                "com_x_nm": com[0], "com_y_nm": com[1], "com_z_nm": com[2]})
+        return rows
 
     def atoms(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions (N, 3) in nm and species indices (N,) into ``SPECIES`` of all atoms."""
@@ -285,8 +414,10 @@ class Simulation:
 
     def snapshot(self) -> Snapshot:
         pos, sp = self.atoms()
+        shell = self.carbon_shell_nm
         return Snapshot(positions_nm=pos.astype(np.float32), species=sp, species_names=SPECIES,
-                        time_s=self.time_s, events=self.events, box_nm=self.grid.box_nm)
+                        time_s=self.time_s, events=self.events, box_nm=self.grid.box_nm,
+                        carbon_shell_nm=None if math.isnan(shell) else shell)
 
     def memory_bytes(self) -> int:
         """Bytes held by the engine's arrays (site words, class lists, rate tables, stream)."""
@@ -307,7 +438,10 @@ class Simulation:
         """Write the full engine state plus *extra* (JSON-able) atomically."""
         buf = {k: getattr(self.s, k) for k in self._SAVED}
         buf["temperature_K"] = np.float64(self.temperature_K)
+        buf["mobility"] = np.float64(self._mobility)
         buf["extra_json"] = np.array(json.dumps(extra))
+        if self.migration is not None:
+            buf["migration_json"] = np.array(json.dumps(self.migration.state()))
         with atomic_path(path, suffix=".npz") as tmp:
             np.savez_compressed(tmp, **buf)
 
@@ -329,5 +463,12 @@ class Simulation:
             members = s.pool[s.cstart[c]: s.cstart[c] + s.ccount[c]]
             s.cs[members] = (np.arange(s.ccount[c], dtype=np.int32) << E.CLASS_BITS) | c
         self.temperature_K = float(data["temperature_K"])
+        # the factor in effect when saved: the next advance() switches and re-sums as the
+        # uninterrupted run does
+        self._mobility = float(data["mobility"]) if "mobility" in data else 1.0
         self._set_rates(self.temperature_K)
+        if self.migration is not None:
+            if "migration_json" not in data:
+                raise FileFormatError(f"{path}: checkpoint has no migration state")
+            self.migration.set_state(json.loads(str(data["migration_json"])))
         return json.loads(str(data["extra_json"]))

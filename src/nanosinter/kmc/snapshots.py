@@ -44,6 +44,9 @@ class Snapshot:
         Number of KMC events executed so far.
     box_nm : ndarray, shape (3,)
         Size of the simulation box in nm.
+    carbon_shell_nm : float or None
+        Thickness of the simulated carbon shell (``[carbon]`` on), else None; the renderer
+        draws its rim with this thickness when present.
     """
 
     positions_nm: np.ndarray
@@ -52,6 +55,7 @@ class Snapshot:
     time_s: float
     events: int
     box_nm: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    carbon_shell_nm: float | None = None
 
     @property
     def n_atoms(self) -> int:
@@ -60,6 +64,8 @@ class Snapshot:
 
 def write_snapshot(path: str | Path, snap: Snapshot) -> None:
     """Write one snapshot atomically as a compressed ``.npz``."""
+    extra = {} if snap.carbon_shell_nm is None else \
+        {"carbon_shell_nm": np.float64(snap.carbon_shell_nm)}
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(
             tmp,
@@ -69,6 +75,7 @@ def write_snapshot(path: str | Path, snap: Snapshot) -> None:
             time_s=np.float64(snap.time_s),
             events=np.int64(snap.events),
             box_nm=np.asarray(snap.box_nm, dtype=np.float64),
+            **extra,
         )
 
 
@@ -84,6 +91,8 @@ def read_snapshot(path: str | Path) -> Snapshot:
                 time_s=float(z["time_s"]),
                 events=int(z["events"]),
                 box_nm=z["box_nm"],
+                carbon_shell_nm=float(z["carbon_shell_nm"]) if "carbon_shell_nm" in z.files
+                else None,
             )
     except (OSError, KeyError, ValueError) as exc:
         raise FileFormatError(f"{path}: not a nanosinter snapshot ({exc})") from None
