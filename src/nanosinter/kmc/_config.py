@@ -27,6 +27,12 @@ Sources of the defaults (see docs/kmc.md for the discussion):
   cross the gap (only gaps below 2 shell_nm close) in a column of that radius around the line of
   centres, so the crystal neck starts narrow (the projected neck then grows as in Figure 3f).
 - ``energy.attempt_frequency_Hz = 1e13``: order of a surface phonon frequency (Voter 2007).
+- ``vapour`` (evaporation/condensation, :mod:`nanosinter.kmc._vapour`; off by default):
+  ``evaporation_offset_eV`` calibrated (the tang2023-anneal dimer nearly sublimes within
+  minutes at 553 K, Tang et al. 2023 Figure 4; docs/kmc.md); ``sticking_coefficient = 1``, the
+  Hertz-Knudsen maximum (Somorjai & Jepsen 1964 find less than 1 for CdS; it changes only the
+  equilibrium vapour pressure, not the evaporation rate into vacuum); ``condensation = true``:
+  the vapour stays in the box (closed cell); false: pumped away (TEM vacuum).
 
 References
 ----------
@@ -92,6 +98,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "sputtering": True,
         "model": "mckinley-feshbach",
     },
+    "vapour": {
+        "enabled": False,
+        "evaporation_offset_eV": 0.62,
+        "sticking_coefficient": 1.0,
+        "condensation": True,
+    },
     "run": {
         "until_s": 1200.0,
         "max_events": 0,
@@ -113,6 +125,31 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                      "margin_nm": 1.0, "truncation_nm": 0.4},
         "run": {"until_s": 300.0, "every_s": 2.0, "snapshot_every": 10,
                 "checkpoint_every_events": 2_000_000},
+    },
+    # Tang et al. (2023) Figure 4: the sintered dimer heated to 280 C (553 K) sublimes. Two
+    # touching 15.4 nm particles (they neck at once) under the beam: a hold at 300 K, a ramp,
+    # then 553 K in vacuum (evaporated atoms are pumped away). With the effective (calibrated)
+    # energies the 553 K clock is compressed: everything happens within milliseconds of
+    # simulated time (docs/kmc.md, "Evaporation and condensation").
+    "tang2023-anneal": {
+        "geometry": {"gap_nm": 0.0},
+        "temperature": {"program_times_s": [0.0, 2e-4, 3e-4],
+                        "program_temperatures_K": [300.0, 300.0, 553.0], "step_s": 1e-5},
+        "vapour": {"enabled": True, "condensation": False},
+        "run": {"until_s": 3e-3, "every_s": 5e-5, "snapshot_every": 6,
+                "checkpoint_every_events": 20_000_000},
+    },
+    # Ostwald ripening without contact: an 8 nm and a 15 nm particle 6 nm apart in a closed
+    # box (the vapour stays and condenses back), no beam, no carbon bridge, at 553 K.
+    "ostwald-8-15nm": {
+        "geometry": {"radii_nm": [4.0, 7.5], "core_radii_nm": [0.0, 0.0], "gap_nm": 6.0,
+                     "margin_nm": 1.5, "truncation_nm": 0.4},
+        "bridge": {"enabled": False},
+        "beam": {"enabled": False},
+        "temperature": {"temperature_K": 553.0},
+        "vapour": {"enabled": True, "condensation": True},
+        "run": {"until_s": 1e-2, "every_s": 2e-4, "snapshot_every": 5,
+                "checkpoint_every_events": 20_000_000},
     },
 }
 
@@ -140,7 +177,8 @@ def merge(base: dict[str, dict[str, Any]], over: dict[str, Any], *, where: str =
 
 
 def preset(name: str) -> dict[str, dict[str, Any]]:
-    """The resolved configuration of a named preset (``tang2023-dimer``, ``tang2023-demo``)."""
+    """The resolved configuration of a named preset (``tang2023-dimer``, ``tang2023-demo``,
+    ``tang2023-anneal``, ``ostwald-8-15nm``)."""
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r} (known: {', '.join(PRESETS)})")
     return resolve(merge(DEFAULTS, PRESETS[name], where=f"preset {name}"))
@@ -290,6 +328,11 @@ def resolve(cfg: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                           f"the same length, got {len(times)} and {len(temps)}")
     if any(b <= a for a, b in itertools.pairwise(times)):
         raise ConfigError("temperature.program_times_s must increase strictly")
+
+    _bool(cfg, "vapour", "enabled")
+    _num(cfg, "vapour", "evaporation_offset_eV", low=0)
+    _num(cfg, "vapour", "sticking_coefficient", low=0, high=1, strict_low=True)
+    _bool(cfg, "vapour", "condensation")
 
     _bool(cfg, "beam", "enabled")
     _num(cfg, "beam", "beam_energy_keV", low=0, strict_low=True)

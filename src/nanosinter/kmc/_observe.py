@@ -39,6 +39,7 @@ OBS_COLUMNS = (
     "time_s", "events", "n_atoms", "r1_nm", "r2_nm", "neck_radius_nm",
     "neck_curvature_radius_nm", "center_distance_nm", "gap_nm", "contact", "n_surface_atoms",
     "mixing_index", "n_thermal", "n_beam", "n_sputter", "temperature_K",
+    "n_evaporated", "n_condensed", "n_vapour",
 )
 
 
