@@ -86,9 +86,9 @@ def _enumerate(start, nbr1, nbr2, sup, usable, nc):
             if a + b < 1 or b >= 12:
                 continue
             if f < nc and ncd > 0:
-                new.append(_key(list(cd) + [f], s_, ncd - 1, ns))
+                new.append(_key([*cd, f], s_, ncd - 1, ns))
             if f >= nc and ns > 0:
-                new.append(_key(cd, list(s_) + [f], ncd, ns - 1))
+                new.append(_key(cd, [*s_, f], ncd, ns - 1))
         for k in new:
             if k not in seen:
                 seen.add(k)

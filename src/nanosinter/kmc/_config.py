@@ -100,7 +100,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "vapour": {
         "enabled": False,
-        "evaporation_offset_eV": 0.62,
+        "evaporation_offset_eV": 0.48,
         "sticking_coefficient": 1.0,
         "condensation": True,
     },
@@ -136,7 +136,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "temperature": {"program_times_s": [0.0, 2e-4, 3e-4],
                         "program_temperatures_K": [300.0, 300.0, 553.0], "step_s": 1e-5},
         "vapour": {"enabled": True, "condensation": False},
-        "run": {"until_s": 3e-3, "every_s": 5e-5, "snapshot_every": 6,
+        "run": {"until_s": 2e-3, "every_s": 5e-5, "snapshot_every": 4,
                 "checkpoint_every_events": 20_000_000},
     },
     # Ostwald ripening without contact: an 8 nm and a 15 nm particle 6 nm apart in a closed
@@ -147,8 +147,8 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "bridge": {"enabled": False},
         "beam": {"enabled": False},
         "temperature": {"temperature_K": 553.0},
-        "vapour": {"enabled": True, "condensation": True},
-        "run": {"until_s": 1e-2, "every_s": 2e-4, "snapshot_every": 5,
+        "vapour": {"enabled": True, "condensation": True, "evaporation_offset_eV": 0.40},
+        "run": {"until_s": 6e-4, "every_s": 1e-5, "snapshot_every": 6,
                 "checkpoint_every_events": 20_000_000},
     },
 }

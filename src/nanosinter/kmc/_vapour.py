@@ -31,8 +31,8 @@ an ideal vapour (tests/kmc/test_vapour_balance.py enumerates it on a tiny system
 
 Equilibrium vapour density over a flat crystal: the crystal's chemical potential per atom at
 low temperature is minus the half-crystal (kink) binding E_kink = 2 E_nn + 6 E_nnn (Stranski
-1928; Kossel 1927: 2 of 4 nearest, 6 of 12 second neighbours in zinc blende), the vapour's is
-k_B T ln(N_s / (Z_s V))... so
+1928: 2 of 4 nearest, 6 of 12 second neighbours in zinc blende), the vapour's is
+k_B T ln(N_s / Z_s) (from the weights above), so
 
     n_inf = (nu / (k_c V)) exp(-(E_off + E_kink) / k_B T),   p_inf = n_inf k_B T,
 
@@ -54,7 +54,7 @@ with, from the lattice alone (no fit to the simulation; :func:`lattice_constants
 - sigma: condensation sites per unit area of a plane cut through the crystal: a site at height z
   above the cut is one if some neighbour vector b (4 nearest + 12 second) reaches below it,
   z < h(n) = max_b(-n.b), so sigma = rho (<h_cation> + <h_anion>) averaged over orientations
-  (13.5 per nm^2; 4 / a^2 = 11.8 on a {100} plane).
+  (15.2 per nm^2 with a = 0.5818 nm; 4 / a^2 = 11.8 on a {100} plane).
 
 The T = 0 broken-bond gamma and the flat-surface sigma ignore the surface's thermal roughness;
 docs/kmc.md gives how well the prediction holds (within a factor of 2 over 1-10 nm).
@@ -220,7 +220,8 @@ def hk_kelvin_rate_per_s(n_atoms: float | np.ndarray, *, temperature_K: float,
                          lc: LatticeConstants, evaporation_offset_eV: float,
                          attempt_frequency_Hz: float) -> np.ndarray:
     """Evaporation rate into vacuum (atoms/s) of a sphere of *n_atoms* atoms, Hertz-Knudsen with
-    the Kelvin correction: 4 pi r^2 J_inf exp(2 gamma Omega / (r k_B T)), r = (3 N Omega / 4 pi)^1/3.
+    the Kelvin correction: 4 pi r^2 J_inf exp(2 gamma Omega / (r k_B T)),
+    r = (3 N Omega / (4 pi))^(1/3).
 
     References
     ----------
