@@ -87,3 +87,21 @@ def test_tang2023_anneal_preset_ends_nearly_gone(tmp_path):
     assert rows["temperature_K"][-1] == pytest.approx(553.0)
     assert np.all(rows["n_atoms"] + rows["n_vapour"] + rows["n_sputter"]
                   == summary["n_atoms_initial"])
+
+
+def test_programme_steps_of_1e5_s_always_advance():
+    """k x step / step can round below k (27 x 1e-5): every step boundary must still lie
+    after the current time, or a run cut at it would stop forever."""
+    from nanosinter.kmc._config import temperature_at, temperature_breaks
+
+    cfg = preset("tang2023-anneal")
+    t, n = 0.0, 0
+    while True:
+        b = temperature_breaks(cfg, t, cfg["run"]["until_s"])
+        if not b:
+            break
+        assert b[0] > t
+        assert temperature_at(cfg, b[0]) == temperature_at(cfg, b[0] * (1 + 1e-12))
+        t, n = b[0], n + 1
+    assert n == round(cfg["run"]["until_s"] / cfg["temperature"]["step_s"]) - 1
+    assert temperature_at(cfg, 27 * 1e-5) == pytest.approx(300 + 253 * 0.7)

@@ -365,7 +365,9 @@ def temperature_at(cfg: dict[str, dict[str, Any]], time_s: float) -> float:
     if not times:
         return float(t["temperature_K"])
     step = float(t["step_s"])
-    ts = math.floor(time_s / step) * step
+    # the tolerance keeps a clock stopped at k x step in step k (k x step / step can round
+    # below k, e.g. 27 x 1e-5 / 1e-5 = 26.999...)
+    ts = math.floor(time_s / step + 1e-9) * step
     if ts <= times[0]:
         return float(temps[0])
     for (t0, T0), (t1, T1) in zip(zip(times, temps, strict=True),
@@ -381,7 +383,7 @@ def temperature_breaks(cfg: dict[str, dict[str, Any]], t_from: float, t_to: floa
     if not t["program_times_s"]:
         return []
     step = float(t["step_s"])
-    k = math.floor(t_from / step) + 1
+    k = math.floor(t_from / step + 1e-9) + 1
     out = []
     while k * step < t_to:
         out.append(k * step)
