@@ -28,8 +28,8 @@ Sources of the defaults (see docs/kmc.md for the discussion):
   centres, so the crystal neck starts narrow (the projected neck then grows as in Figure 3f).
 - ``energy.attempt_frequency_Hz = 1e13``: order of a surface phonon frequency (Voter 2007).
 - ``vapour`` (evaporation/condensation, :mod:`nanosinter.kmc._vapour`; off by default):
-  ``evaporation_offset_eV`` calibrated (the tang2023-anneal dimer nearly sublimes within
-  minutes at 553 K, Tang et al. 2023 Figure 4; docs/kmc.md); ``sticking_coefficient = 1``, the
+  ``evaporation_offset_eV = 0.48`` calibrated (the tang2023-anneal dimer nearly sublimes at
+  553 K, Tang et al. 2023 Figure 4, within a few minutes of wall time; docs/kmc.md); ``sticking_coefficient = 1``, the
   Hertz-Knudsen maximum (Somorjai & Jepsen 1964 find less than 1 for CdS; it changes only the
   equilibrium vapour pressure, not the evaporation rate into vacuum); ``condensation = true``:
   the vapour stays in the box (closed cell); false: pumped away (TEM vacuum).
@@ -42,6 +42,7 @@ References
    doi:10.1016/j.nimb.2010.02.091
 .. [4] A. F. Voter, in Radiation Effects in Solids (2007), "Introduction to the kinetic Monte
    Carlo method". doi:10.1007/978-1-4020-5295-8_1
+.. [5] G. A. Somorjai, D. W. Jepsen, J. Chem. Phys. 41, 1389 (1964). doi:10.1063/1.1726078
 """
 
 from __future__ import annotations
