@@ -30,9 +30,10 @@ Sources of the defaults (see docs/kmc.md for the discussion):
 - ``vapour`` (evaporation/condensation, :mod:`nanosinter.kmc._vapour`; off by default):
   ``evaporation_offset_eV = 0.48`` calibrated (the tang2023-anneal dimer nearly sublimes at
   553 K, Tang et al. 2023 Figure 4, within a few minutes of wall time; docs/kmc.md);
-  ``sticking_coefficient = 1``, the Hertz-Knudsen maximum (Somorjai & Jepsen 1964 find less than 1 for CdS; it changes only the
-  equilibrium vapour pressure, not the evaporation rate into vacuum); ``condensation = true``:
-  the vapour stays in the box (closed cell); false: pumped away (TEM vacuum).
+  ``sticking_coefficient = 1``, the Hertz-Knudsen maximum (Somorjai & Jepsen 1964 find less
+  than 1 for CdS; it changes only the equilibrium vapour pressure, not the evaporation rate
+  into vacuum); ``condensation = true``: the vapour stays in the box (closed cell); false:
+  pumped away (TEM vacuum).
 
 References
 ----------
