@@ -13,8 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", nargs="?", type=Path, default=None,
                         help="TOML configuration (sections as in config.toml of a run)")
     parser.add_argument("--preset", default=None,
-                        help="named configuration: tang2023-dimer (default), tang2023-demo or "
-                        "migration; a CONFIG file is applied on top of it")
+                        help="named configuration: tang2023-dimer (default), tang2023-demo, "
+                        "migration, tang2023-anneal (sublimation at 553 K) or ostwald-8-15nm; "
+                        "a CONFIG file is applied on top of it")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--max-events", type=int, default=None, help="stop after N events")

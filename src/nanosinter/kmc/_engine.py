@@ -32,6 +32,17 @@ and its reverse, so detailed balance of the thermal moves holds exactly on the r
 Extending the engine with another event type means adding a column to the per-class rate split
 (``cpart``) and a branch where the event kind is chosen.
 
+Vapour (``vap``; docs/kmc.md, "Evaporation and condensation"). Evaporation is such a column: the
+atom leaves its site into a well-mixed vapour, counted per species in ``ci[C_VAP + sp - 1]``.
+Condensation is an event outside the classes: a vapour atom of species s lands on a uniformly
+chosen *condensation site* of its sublattice with rate ``kc[s] x (vapour atoms of s) x (number
+of such sites)``. A condensation site is an empty site with ``n2 < 12`` and ``n1 + n2 >= 1``;
+the engine keeps them in two lists (cations, anions) in ``elist`` with positions ``es``, updated
+with the neighbour counts. An atom may evaporate exactly when its site would be a condensation
+site once empty (the rate table is zero for ``n1 + n2 = 0``), so every evaporation has its
+reverse condensation and the pair obeys detailed balance with an ideal vapour
+(:mod:`nanosinter.kmc._vapour`).
+
 Random numbers come from xoshiro256** (Blackman & Vigna 2021) with its state in a NumPy array, so a
 checkpoint restores the stream bit for bit.
 
@@ -62,13 +73,16 @@ CLASS_BITS = 9
 CLASS_MASK = (1 << CLASS_BITS) - 1
 MAX_LISTED = 1 << (31 - CLASS_BITS)
 
-# indices into the int64 counter array
+# indices into the int64 counter array (C_VAP + sp - 1: vapour atoms of species code sp;
+# C_NE_C / C_NE_A: lengths of the cation / anion condensation-site lists)
 C_EVENTS, C_THERMAL, C_BEAM, C_SPUTTER, C_ATOMS, C_POOLTOP, C_NULL = range(7)
-N_COUNTERS = 7
+C_EVAP, C_COND, C_VAP, C_NE_C, C_NE_A = 7, 8, 9, 12, 13
+N_COUNTERS = 14
 # indices into the float64 array
 F_TIME, F_TOTAL = range(2)
 # columns of the per-class rate split
-P_THERMAL, P_BEAM, P_SPUTTER = range(3)
+P_THERMAL, P_BEAM, P_SPUTTER, P_EVAP = range(4)
+N_PARTS = 4
 # stop reasons
 STOP_EVENTS, STOP_TIME, STOP_FROZEN = 0, 1, 2
 
@@ -300,6 +314,24 @@ def build_classes(st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
     resum(crate, ccount, bsum, fs)
 
 
+@nb.njit(cache=True)
+def build_condensation_sites(st, es, elist, ci, nc):
+    """List every condensation site (empty, ``n2 < 12``, ``n1 + n2 >= 1``) in site order:
+    cation sites in ``elist[:nc]``, anion sites in ``elist[nc:]``, positions in ``es``."""
+    ci[C_NE_C] = 0
+    ci[C_NE_A] = 0
+    for x in range(st.size):
+        es[x] = -1
+        w = st[x]
+        if w == WALL or (w >> 8) != 0 or (w & 15) >= 12 or ((w >> 4) & 7) + (w & 15) < 1:
+            continue
+        k = C_NE_C if x < nc else C_NE_A
+        base = 0 if x < nc else nc
+        elist[base + ci[k]] = x
+        es[x] = ci[k]
+        ci[k] += 1
+
+
 def neighbour_table(nn_c: np.ndarray, nn_a: np.ndarray, nnn: np.ndarray) -> np.ndarray:
     """Flat int64 table of the 16 neighbour offsets of a cation (entries 0-15) and of an anion
     (16-31): 4 nearest, then 12 second neighbours (the hop directions)."""
@@ -324,13 +356,50 @@ def _xoshiro(s0, s1, s2, s3):
     return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1, s2, s3
 
 
+@nb.njit(cache=True, inline="always")
+def _condensation_site(y, st, es, elist, ci, nc):
+    """Put site *y* into or take it out of its condensation-site list as its word says."""
+    wy = st[y]
+    ok = (wy >> 8) == 0 and (wy & 15) < 12 and ((wy >> 4) & 7) + (wy & 15) >= 1
+    e = es[y]
+    if ok == (e >= 0):
+        return
+    k = C_NE_C if y < nc else C_NE_A
+    base = 0 if y < nc else nc
+    if ok:
+        elist[base + ci[k]] = y
+        es[y] = ci[k]
+        ci[k] += 1
+    else:
+        last = ci[k] - 1
+        z = elist[base + last]
+        elist[base + e] = z
+        es[z] = e
+        ci[k] = last
+        es[y] = -1
+
+
+@nb.njit(cache=True)
+def _relist(todo, nt, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci, vap, es,
+            elist, nc):
+    """Reclassify the sites in ``todo[:nt]`` and update the condensation-site lists (used by
+    the condensation branch, which is rare enough for a call)."""
+    for i in range(nt):
+        y = todo[i]
+        if vap:
+            _condensation_site(y, st, es, elist, ci, nc)
+        _reclassify(y, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci)
+
+
 @nb.njit(cache=True)
 def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, ci, rng,
-             nbr, nc, max_events, t_stop):
+             nbr, nc, max_events, t_stop, vap, kc, es, elist):
     """Execute events until ``ci[C_EVENTS] == max_events`` or the time would pass *t_stop*.
 
-    ``ci[C_EVENTS]`` counts executed events (thermal hops, beam hops, sputtering); null hops are
-    counted in ``ci[C_NULL]``. At a time stop the pending waiting time is discarded and the clock
+    ``ci[C_EVENTS]`` counts executed events (thermal hops, beam hops, sputtering, evaporation,
+    condensation); null hops are counted in ``ci[C_NULL]``. With *vap* false, *kc*, *es* and
+    *elist* are not touched (they may be length-1 dummies) and the trajectory is the same as
+    without the vapour terms. At a time stop the pending waiting time is discarded and the clock
     set to *t_stop*; the exponential waiting time is memoryless, so this is exact.
 
     The helpers' logic (list/unlist, neighbour updates, random numbers) is written out in this
@@ -346,12 +415,16 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
     s1 = rng[1]
     s2 = rng[2]
     s3 = rng[3]
-    todo = np.empty(33, np.int64)
+    todo = np.empty(40, np.int64)
     status = STOP_EVENTS
     while ci[C_EVENTS] < max_events:
         if (ci[C_EVENTS] + ci[C_NULL]) % RESUM_EVERY == 0:
             resum(crate, ccount, bsum, fs)
-        total = fs[F_TOTAL]
+        rc = 0.0
+        if vap:
+            rc = (kc[0] * ci[C_VAP] * ci[C_NE_C]
+                  + (kc[1] * ci[C_VAP + 1] + kc[2] * ci[C_VAP + 2]) * ci[C_NE_A])
+        total = fs[F_TOTAL] + rc
         if total <= 0.0:
             status = STOP_FROZEN
             break
@@ -362,9 +435,50 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
             status = STOP_TIME
             break
         fs[F_TIME] += dt
-        # --- select a class: blocks, then classes inside the block
         u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
         r = u * total
+        if r < rc:
+            # --- condensation: species by its share, then a uniform site of its sublattice
+            r0 = kc[0] * ci[C_VAP] * ci[C_NE_C]
+            r1 = kc[1] * ci[C_VAP + 1] * ci[C_NE_A]
+            if r < r0:
+                spc = 1
+            elif r - r0 < r1:
+                spc = 2
+            else:
+                spc = 3
+            kl = C_NE_C if spc == 1 else C_NE_A
+            nl = ci[kl]
+            if nl == 0 or ci[C_VAP + spc - 1] == 0:
+                ci[C_NULL] += 1
+                continue
+            u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+            jl = np.int64(u * nl)
+            if jl >= nl:
+                jl = nl - 1
+            f = np.int64(elist[(0 if spc == 1 else nc) + jl])
+            ci[C_VAP + spc - 1] -= 1
+            ci[C_COND] += 1
+            ci[C_ATOMS] += 1
+            nt = 0
+            st[f] = st[f] | (spc << 8)
+            base = 0 if f < nc else 16
+            for d in range(16):
+                y = f + nbr[base + d]
+                wy = st[y]
+                if wy == WALL:
+                    continue
+                st[y] = wy + (16 if d < 4 else 1)
+                todo[nt] = y
+                nt += 1
+            todo[nt] = f
+            nt += 1
+            _relist(todo, nt, st, ctab, cs, pool, cstart, ccap, ccount, crate, bsum, fs, ci,
+                    vap, es, elist, nc)
+            ci[C_EVENTS] += 1
+            continue
+        r -= rc
+        # --- select a class: blocks, then classes inside the block
         blk = 0
         while blk < N_BLOCKS - 1 and r >= bsum[blk]:
             r -= bsum[blk]
@@ -403,6 +517,7 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
         kb = cpart[c, P_BEAM]
         w = np.int64(st[x])
         hop = ru < kt + kb
+        evap = not hop and ru < kt + kb + cpart[c, P_EVAP]
         f = -1
         if hop:
             u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
@@ -459,9 +574,12 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
                 continue
             wy = wy - (16 if d < 4 else 1)
             st[y] = wy
-            if (wy >> 8) != 0:
+            if vap or (wy >> 8) != 0:
                 todo[nt] = y
                 nt += 1
+        if vap:
+            todo[nt] = x
+            nt += 1
         if hop:
             st[f] = st[f] | ((w >> 8) << 8)
             base = 0 if f < nc else 16
@@ -472,7 +590,7 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
                     continue
                 wy = wy + (16 if d < 4 else 1)
                 st[y] = wy
-                if (wy >> 8) != 0:
+                if vap or (wy >> 8) != 0:
                     todo[nt] = y
                     nt += 1
             todo[nt] = f
@@ -481,12 +599,35 @@ def run_loop(st, ctab, cs, pool, cstart, ccap, ccount, crate, cpart, bsum, fs, c
                 ci[C_THERMAL] += 1
             else:
                 ci[C_BEAM] += 1
+        elif evap:
+            ci[C_EVAP] += 1
+            ci[C_VAP + (w >> 8) - 1] += 1
+            ci[C_ATOMS] -= 1
         else:
             ci[C_SPUTTER] += 1
             ci[C_ATOMS] -= 1
         # --- reclassify (sites listed twice are found in their class the second time)
         for i in range(nt):
             y = todo[i]
+            if vap:
+                # condensation-site lists (_condensation_site written out, see above)
+                wy = st[y]
+                ok = (wy >> 8) == 0 and (wy & 15) < 12 and ((wy >> 4) & 7) + (wy & 15) >= 1
+                e = es[y]
+                if ok != (e >= 0):
+                    k = C_NE_C if y < nc else C_NE_A
+                    base = 0 if y < nc else nc
+                    if ok:
+                        elist[base + ci[k]] = y
+                        es[y] = ci[k]
+                        ci[k] += 1
+                    else:
+                        last = ci[k] - 1
+                        z = elist[base + last]
+                        elist[base + e] = z
+                        es[z] = e
+                        ci[k] = last
+                        es[y] = -1
             newc = ctab[st[y] & 0x3FF]
             v = cs[y]
             oldc = v & CLASS_MASK if v >= 0 else -1

@@ -40,6 +40,7 @@ OBS_COLUMNS = (
     "neck_curvature_radius_nm", "center_distance_nm", "gap_nm", "contact", "n_surface_atoms",
     "mixing_index", "n_thermal", "n_beam", "n_sputter", "temperature_K",
     "carbon_coverage", "carbon_shell_nm", "n_bodies", "n_migrations",
+    "n_evaporated", "n_condensed", "n_vapour",
 )
 #: columns of ``particles.csv`` (runs with migration; :meth:`nanosinter.kmc.Simulation.particles`)
 PARTICLE_COLUMNS = (

@@ -24,6 +24,7 @@ from nanosinter.kmc._lattice import SPECIES, Grid, empty_grid, grid_for_box, sup
 from nanosinter.kmc._migration import Migration, anchor_sites, body_radius_nm
 from nanosinter.kmc._observe import _label, dimer_observables
 from nanosinter.kmc._rates import beam_rates, thermal_rates
+from nanosinter.kmc._vapour import condensation_coefficients, evaporation_rates, lattice_constants
 from nanosinter.kmc.snapshots import Snapshot
 
 
@@ -105,6 +106,8 @@ class _State:
     fs: np.ndarray
     ci: np.ndarray
     rng: np.ndarray
+    es: np.ndarray
+    elist: np.ndarray
 
 
 class Simulation:
@@ -140,6 +143,12 @@ class Simulation:
         self.beam = beam_rates(**self.config["beam"], bond_nn_eV=en["bond_nn_eV"],
                                bond_nnn_eV=en["bond_nnn_eV"])
         self.ctab = E.class_table()
+        vap = self.config["vapour"]
+        self.vap = bool(vap["enabled"])
+        self.lattice = lattice_constants(
+            lattice_constant_nm=self.config["geometry"]["lattice_constant_nm"],
+            bond_nn_eV=en["bond_nn_eV"], bond_nnn_eV=en["bond_nnn_eV"])
+        self.volume_nm3 = float(np.prod(self.config["geometry"]["box_nm"]))
         self.temperature_K = temperature_at(self.config, 0.0)
         self._mobility = self._carbon_mobility(0.0)
         self._set_rates(self.temperature_K)
@@ -168,6 +177,8 @@ class Simulation:
             pool=np.zeros(pool_size, np.int32), cstart=np.zeros(E.N_CLASSES, np.int64),
             ccap=np.zeros(E.N_CLASSES, np.int64), ccount=np.zeros(E.N_CLASSES, np.int64),
             bsum=np.zeros(E.N_BLOCKS), fs=np.zeros(2), ci=ci, rng=rng,
+            es=np.full(n if self.vap else 1, -1, np.int32),
+            elist=np.zeros(n if self.vap else 1, np.int32),
         )
         self._build_classes()
 
@@ -178,6 +189,8 @@ class Simulation:
         s.ci[E.C_POOLTOP] = 0
         E.build_classes(s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount,
                         self.crate, s.bsum, s.fs, s.ci)
+        if self.vap:
+            E.build_condensation_sites(s.st, s.es, s.elist, s.ci, self.grid.n_cells)
 
     def set_occupancy(self, occ: np.ndarray) -> None:
         """Replace the occupancy (species codes, walls 255 where the grid has walls) and rebuild
@@ -204,16 +217,33 @@ class Simulation:
             attempt_frequency_Hz=en["attempt_frequency_Hz"])
 
     def _set_rates(self, temperature_K: float) -> None:
-        """Per-class total rates ``crate`` and their split ``cpart`` (thermal, beam, sputter)."""
+        """Per-class total rates ``crate`` and their split ``cpart`` (thermal, beam, sputter,
+        evaporation), and the condensation coefficients ``kc`` per species."""
         k_th = self._thermal(temperature_K)
         kb = self.beam.hop_per_s
         ks = self.beam.sputter_per_s
-        part = np.zeros((E.N_CLASSES, 3))
+        vap = self.config["vapour"]
+        k_ev = np.zeros((5, 13, 2))
+        self.kc = np.zeros(3)
+        if self.vap:
+            en = self.config["energy"]
+            k_ev = evaporation_rates(
+                temperature_K=temperature_K, bond_nn_eV=en["bond_nn_eV"],
+                bond_nnn_eV=en["bond_nnn_eV"], adhesion_eV=self.config["support"]["adhesion_eV"],
+                evaporation_offset_eV=vap["evaporation_offset_eV"],
+                attempt_frequency_Hz=en["attempt_frequency_Hz"])
+            if vap["condensation"]:
+                self.kc = condensation_coefficients(
+                    temperature_K=temperature_K, sticking_coefficient=vap["sticking_coefficient"],
+                    volume_nm3=self.volume_nm3,
+                    sites_per_nm2=self.lattice.condensation_sites_per_nm2)
+        part = np.zeros((E.N_CLASSES, E.N_PARTS))
         for c in range(E.N_CLASSES):
             sp, a, b, on = E.decode_class(c)
             part[c, E.P_THERMAL] = (E.N_DIRECTIONS - b) * k_th[a, b, on]
             part[c, E.P_BEAM] = kb[sp - 1, a, b]
             part[c, E.P_SPUTTER] = ks[sp - 1, a, b]
+            part[c, E.P_EVAP] = k_ev[a, b, on]
         if self._mobility != 1.0:  # carbon shell (nanosinter.kmc._carbon)
             part[:, E.P_THERMAL] *= self._mobility
             part[:, E.P_BEAM] *= self._mobility
@@ -244,11 +274,34 @@ class Simulation:
     def counts(self) -> dict[str, int]:
         ci = self.s.ci
         return {"n_thermal": int(ci[E.C_THERMAL]), "n_beam": int(ci[E.C_BEAM]),
-                "n_sputter": int(ci[E.C_SPUTTER])}
+                "n_sputter": int(ci[E.C_SPUTTER]), "n_evaporated": int(ci[E.C_EVAP]),
+                "n_condensed": int(ci[E.C_COND]),
+                "n_vapour": int(ci[E.C_VAP:E.C_VAP + 3].sum())}
+
+    @property
+    def n_vapour(self) -> np.ndarray:
+        """Atoms in the vapour per species (Cd, Se, S); with ``vapour.condensation`` off, the
+        atoms evaporated and pumped away."""
+        return self.s.ci[E.C_VAP:E.C_VAP + 3].copy()
+
+    @property
+    def condensation_rate_per_s(self) -> float:
+        """Total condensation rate now (0 without vapour)."""
+        ci = self.s.ci
+        if not self.vap:
+            return 0.0
+        return float(self.kc[0] * ci[E.C_VAP] * ci[E.C_NE_C]
+                     + (self.kc[1] * ci[E.C_VAP + 1] + self.kc[2] * ci[E.C_VAP + 2])
+                     * ci[E.C_NE_A])
+
+    @property
+    def evaporation_rate_per_s(self) -> float:
+        """Total evaporation rate now (sum over listed atoms of their evaporation rates)."""
+        return float((self.s.ccount * self.cpart[:, E.P_EVAP]).sum())
 
     @property
     def total_rate_per_s(self) -> float:
-        return float(self.s.fs[E.F_TOTAL])
+        return float(self.s.fs[E.F_TOTAL]) + self.condensation_rate_per_s
 
     def site_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(occ, n1, n2)``: species codes (0 empty, 1-3, 255 wall) and occupied nearest /
@@ -306,7 +359,7 @@ class Simulation:
         return int(E.run_loop(
             s.st, self.ctab, s.cs, s.pool, s.cstart, s.ccap, s.ccount, self.crate,
             self.cpart, s.bsum, s.fs, s.ci, s.rng, self.nbr, self.grid.n_cells,
-            np.int64(max_events), float(t_stop)))
+            np.int64(max_events), float(t_stop), self.vap, self.kc, s.es, s.elist))
 
     def _migration_candidate(self) -> None:
         mig = self.migration
@@ -432,7 +485,7 @@ class Simulation:
         return int((self.s.st != E.WALL).sum())
 
     # -- checkpoints --------------------------------------------------------------------------
-    _SAVED = ("st", "pool", "cstart", "ccap", "ccount", "bsum", "fs", "ci", "rng")
+    _SAVED = ("st", "pool", "cstart", "ccap", "ccount", "bsum", "fs", "ci", "rng", "elist")
 
     def save_checkpoint(self, path: str | Path, extra: dict[str, Any]) -> None:
         """Write the full engine state plus *extra* (JSON-able) atomically."""
@@ -453,8 +506,8 @@ class Simulation:
         except (OSError, ValueError) as exc:
             raise FileFormatError(f"{path}: unreadable checkpoint ({exc})") from None
         s = self.s
-        if any(k not in data for k in self._SAVED) or data["st"].shape != s.st.shape or \
-                data["pool"].shape != s.pool.shape:
+        if any(k not in data for k in self._SAVED) or \
+                any(data[k].shape != getattr(s, k).shape for k in self._SAVED):
             raise FileFormatError(f"{path}: checkpoint does not match this configuration")
         for k in self._SAVED:
             getattr(s, k)[...] = data[k]
@@ -462,6 +515,11 @@ class Simulation:
         for c in np.flatnonzero(s.ccount):
             members = s.pool[s.cstart[c]: s.cstart[c] + s.ccount[c]]
             s.cs[members] = (np.arange(s.ccount[c], dtype=np.int32) << E.CLASS_BITS) | c
+        if self.vap:
+            s.es[...] = -1
+            nc = self.grid.n_cells
+            s.es[s.elist[:s.ci[E.C_NE_C]]] = np.arange(s.ci[E.C_NE_C], dtype=np.int32)
+            s.es[s.elist[nc:nc + s.ci[E.C_NE_A]]] = np.arange(s.ci[E.C_NE_A], dtype=np.int32)
         self.temperature_K = float(data["temperature_K"])
         # the factor in effect when saved: the next advance() switches and re-sums as the
         # uninterrupted run does
