@@ -23,20 +23,17 @@ import argparse
 import math
 import platform
 import time
-import tomllib
 
 import numpy as np
 
-from nanosinter.kmc import Simulation, merge_config, preset
+from nanosinter.kmc import Simulation, merge_config, parse_override, preset
 
 
 def bench(name: str, events: int, warmup: int, repeats: int, seed: int,
           overrides: list[str] | None = None) -> dict:
     cfg = preset(name)
     for item in overrides or []:
-        key, _, value = item.partition("=")
-        sec, _, k = key.strip().partition(".")
-        cfg = merge_config(cfg, {sec: {k: tomllib.loads(f"v = {value}")["v"]}})
+        cfg = merge_config(cfg, parse_override(item), where=f"--set {item}")
     t0 = time.perf_counter()
     sim = Simulation(cfg, seed=seed)
     build_s = time.perf_counter() - t0

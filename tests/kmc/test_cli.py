@@ -135,3 +135,34 @@ def test_resume_with_a_later_until_extends_the_run_exactly(tmp_path):
     assert _simulate("--preset", "tang2023-demo", "--out", b, "--until-s", 40).returncode == 0
     assert (a / "observables.csv").read_text() == (b / "observables.csv").read_text()
     assert "until_s = 40.0" in (a / "config.toml").read_text()
+
+
+def test_set_overrides_one_value_and_is_written_to_config(tmp_path):
+    out = tmp_path / "sim"
+    p = _simulate("--preset", "tang2023-demo", "--out", out, "--until-s", 2, "--every-s", 1,
+                  "--set", "carbon.enabled=true", "--set", "carbon.growth_time_s=5.0")
+    assert p.returncode == 0, p.stderr
+    written = (out / "config.toml").read_text()
+    import tomllib
+    cfg = tomllib.loads(written)
+    assert cfg["carbon"]["enabled"] is True and cfg["carbon"]["growth_time_s"] == 5.0
+    # the shell grows as 1 - exp(-t / 5 s): coverage at 2 s is recorded in observables
+    last = (out / "observables.csv").read_text().splitlines()
+    header, row = last[0].split(","), last[-1].split(",")
+    assert float(row[header.index("carbon_coverage")]) == pytest.approx(
+        1 - np.exp(-2.0 / 5.0), abs=0.1)
+
+
+@pytest.mark.parametrize("item, words", [
+    ("carbon.enabled", "SECTION.KEY=VALUE"),
+    ("carbonenabled=true", "SECTION.KEY=VALUE"),
+    ("carbon.enabled=yes please", "not a TOML value"),
+    ("nosuch.key=1", "nosuch"),
+])
+def test_bad_set_is_one_line_exit_2_nothing_written(tmp_path, item, words):
+    out = tmp_path / "sim"
+    p = _simulate("--preset", "tang2023-demo", "--out", out, "--set", item)
+    assert p.returncode == 2
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and words in lines[0], p.stderr
+    assert not out.exists() or not any(out.iterdir())

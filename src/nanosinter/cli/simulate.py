@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until-s", type=float, default=None, help="simulated time to reach (s)")
     parser.add_argument("--every-s", type=float, default=None,
                         help="observation interval in simulated seconds")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="override one config value (TOML value; repeatable), e.g. "
+                        "--set carbon.enabled=true --set beam.dose_rate_e_per_A2_s=50")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -29,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nanosinter._json import dumps
-    from nanosinter.kmc import SUMMARY_KEYS, load_config, merge_config, preset
+    from nanosinter.kmc import SUMMARY_KEYS, load_config, merge_config, parse_override, preset
     from nanosinter.kmc import run as run_kmc
 
     cfg = None
@@ -37,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
         cfg = preset(args.preset or "tang2023-dimer")
         if args.config is not None:
             cfg = merge_config(cfg, load_config(args.config), where=str(args.config))
+        for item in args.set:
+            cfg = merge_config(cfg, parse_override(item), where=f"--set {item}")
+    elif args.set:
+        from nanosinter.errors import ConfigError
+
+        raise ConfigError("--set cannot change a run that is resumed (its config.toml is fixed)")
     summary = run_kmc(cfg, args.out, seed=args.seed, max_events=args.max_events,
                       until_s=args.until_s, every_s=args.every_s, resume=args.resume)
     if args.json:

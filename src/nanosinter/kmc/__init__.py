@@ -15,6 +15,7 @@ numba. See docs/kmc.md.
 from nanosinter.kmc._config import DEFAULTS, PRESETS, dumps_toml, preset
 from nanosinter.kmc._config import load_toml as load_config
 from nanosinter.kmc._config import merge as merge_config
+from nanosinter.kmc._config import parse_override
 from nanosinter.kmc._config import resolve as resolve_config
 from nanosinter.kmc._observe import (
     OBS_COLUMNS,
@@ -44,6 +45,7 @@ __all__ = [
     "iter_snapshots",
     "load_config",
     "merge_config",
+    "parse_override",
     "mixing_index",
     "plot_observables",
     "plot_particle_tracks",

@@ -230,6 +230,24 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: {exc}") from None
 
 
+def parse_override(item: str) -> dict[str, dict[str, Any]]:
+    """``"SECTION.KEY=VALUE"`` (VALUE in TOML syntax) as a one-key overlay for :func:`merge`.
+
+    >>> parse_override("carbon.enabled=true")
+    {'carbon': {'enabled': True}}
+    """
+    key, eq, value = str(item).partition("=")
+    sec, dot, k = key.strip().partition(".")
+    if not eq or not dot or not sec or not k.strip() or not value.strip():
+        raise ConfigError(f"override {item!r}: expected SECTION.KEY=VALUE, e.g. carbon.enabled=true")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ConfigError(f"override {item!r}: {value.strip()!r} is not a TOML value "
+                          "(strings need quotes)") from None
+    return {sec: {k.strip(): parsed}}
+
+
 def _num(cfg, sec, key, *, low=None, high=None, strict_low=False, integer=False) -> float:
     v = cfg[sec][key]
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
