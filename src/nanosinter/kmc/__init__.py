@@ -12,10 +12,9 @@ numba. See docs/kmc.md.
 - :func:`plot_particle_tracks` -- particle tracks, MSD before contact and merges (migration runs).
 """
 
-from nanosinter.kmc._config import DEFAULTS, PRESETS, dumps_toml, preset
+from nanosinter.kmc._config import DEFAULTS, PRESETS, dumps_toml, parse_override, preset
 from nanosinter.kmc._config import load_toml as load_config
 from nanosinter.kmc._config import merge as merge_config
-from nanosinter.kmc._config import parse_override
 from nanosinter.kmc._config import resolve as resolve_config
 from nanosinter.kmc._observe import (
     OBS_COLUMNS,
@@ -45,8 +44,8 @@ __all__ = [
     "iter_snapshots",
     "load_config",
     "merge_config",
-    "parse_override",
     "mixing_index",
+    "parse_override",
     "plot_observables",
     "plot_particle_tracks",
     "preset",

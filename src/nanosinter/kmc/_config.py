@@ -239,7 +239,8 @@ def parse_override(item: str) -> dict[str, dict[str, Any]]:
     key, eq, value = str(item).partition("=")
     sec, dot, k = key.strip().partition(".")
     if not eq or not dot or not sec or not k.strip() or not value.strip():
-        raise ConfigError(f"override {item!r}: expected SECTION.KEY=VALUE, e.g. carbon.enabled=true")
+        raise ConfigError(f"override {item!r}: expected SECTION.KEY=VALUE, "
+                          "e.g. carbon.enabled=true")
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
