@@ -181,7 +181,13 @@ class DimerAnalyzer:
         self._radii: tuple[float, float] | None = None
         self._warm: tuple[float, float, float] | None = None
         self._params: np.ndarray | None = None
-        self._prev_contact = False
+        # Contact of the previous frame (bridge hysteresis); None: not known here, both
+        # outcomes are returned (``alternative``) and the caller picks.
+        self._prev_contact: bool | None = False
+        self._alt: DimerGeometry | None = None
+        #: (geometry, method, flag) to use instead of the result of :meth:`measure` when the
+        #: previous frame was in contact (only with ``_prev_contact = None``), else None.
+        self.alternative: tuple | None = None
 
     # ------------------------------------------------------------------ selection
     def _choose_bodies(self, seg: Segmentation, particles: list[dict], drift_px) -> list[int]:
@@ -235,6 +241,7 @@ class DimerAnalyzer:
         ``r`` the fitted and ``u_m`` the outline neck radius. Blurring (sigma) along the axis
         widens the fitted neck by ``sigma^2 / 2R``, which is subtracted.
         """
+        self.alternative = None
         bodies = self._choose_bodies(seg, particles, drift_px)
         if not bodies:
             return None, "", "no particle in frame"
@@ -296,11 +303,14 @@ class DimerAnalyzer:
                                for k in ("lobe1_xy_nm", "lobe2_xy_nm", "neck_xy_nm")})
         flag = g0.flag
         geom, method = g0, "outline"
+        alt = None
         if self.opt.method == "profile":
+            self._alt = None
             fitted = self._profile(tau_raw, own, others, g0, hints)
             if isinstance(fitted, DimerGeometry):
                 geom, method = fitted, "profile"
                 flag = fitted.flag
+                alt = self._alt
             else:
                 flag = "; ".join(f for f in (flag, f"profile fit failed ({fitted}), outline used")
                                  if f)
@@ -310,24 +320,45 @@ class DimerAnalyzer:
                 geom, method, flag = fitted, "model", fitted.flag
             else:
                 flag = "; ".join(f for f in (flag, "model fit failed, outline used") if f)
-        if r0 == 0 or c0 == 0 or r1 == ny or c1 == nx:
-            if "border" not in flag:
+        at_border = r0 == 0 or c0 == 0 or r1 == ny or c1 == nx
+
+        def finish(geom, flag):
+            if at_border and "border" not in flag:
                 flag = "; ".join(f for f in (flag, "dimer crop touches the image border") if f)
+            # Crop -> frame -> drift-corrected coordinates.
 
-        # Crop -> frame -> drift-corrected coordinates.
-        def to_nm(xy):
-            return ((xy[0] / ps + c0 - dx) * ps, (xy[1] / ps + r0 - dy) * ps)
+            def to_nm(xy):
+                return ((xy[0] / ps + c0 - dx) * ps, (xy[1] / ps + r0 - dy) * ps)
 
-        l1, l2 = to_nm(geom.lobe1_xy_nm), to_nm(geom.lobe2_xy_nm)
-        geom = geom.replace(lobe1_xy_nm=l1, lobe2_xy_nm=l2,
-                            neck_xy_nm=to_nm(geom.neck_xy_nm), flag=flag)
+            return geom.replace(lobe1_xy_nm=to_nm(geom.lobe1_xy_nm),
+                                lobe2_xy_nm=to_nm(geom.lobe2_xy_nm),
+                                neck_xy_nm=to_nm(geom.neck_xy_nm), flag=flag), flag
+
+        geom, flag = finish(geom, flag)
+        if alt is not None:
+            alt_geom, alt_flag = finish(alt, alt.flag)
+            self.alternative = (alt_geom, method, alt_flag)
+        l1, l2 = geom.lobe1_xy_nm, geom.lobe2_xy_nm
         if np.isfinite(l2[0]):
             self._lobes_nm = (l1, l2)
             self._radii = (geom.r1_nm, geom.r2_nm)
         elif np.isfinite(l1[0]):
             self._lobes_nm = (l1, l1)
-        self._prev_contact = bool(geom.contact)
+        if self._prev_contact is not None:
+            self._prev_contact = bool(geom.contact)
         return geom, method, flag
+
+    # ------------------------------------------------------------------ state
+    def get_state(self) -> tuple:
+        """What a frame hands to the next: lobe positions and radii (body choice and warm
+        start), contrast/blur/background warm start, the model parameters (picklable)."""
+        return (self._lobes_nm, self._radii, self._warm,
+                None if self._params is None else self._params.copy())
+
+    def set_state(self, state: tuple | None) -> None:
+        """Start the next measurement from ``state`` (from :meth:`get_state`; None: a fresh
+        analyzer, which chooses the dimer anew)."""
+        self._lobes_nm, self._radii, self._warm, self._params = state or (None,) * 4
 
     @staticmethod
     def _contrast(raw: np.ndarray, seg: Segmentation) -> np.ndarray:
@@ -389,8 +420,9 @@ class DimerAnalyzer:
                 if abs(r - rp) > 0.3 * rp or np.hypot(*(c - np.asarray(h))) > rp / 3:
                     two = False
                     break
+        from_hints = False
         if not two and prev_ok:
-            two = True
+            two = from_hints = True
             centres = [np.array(hints[0], float), np.array(hints[1], float)]
             radii = list(self._radii)
             g0 = g0.replace(contact=True, flag="", neck_radius_nm=math.nan,
@@ -400,20 +432,25 @@ class DimerAnalyzer:
         kw = dict(k0=k0, sigma0=0.2, b0=0.0)
         if warm is not None:
             kw = dict(k0=warm[0], sigma0=warm[1], b0=warm[2])
-        picks = []
-        for i, (c, r) in enumerate(zip(centres, radii, strict=True)):
-            rel_x, rel_y = xx - c[0], yy - c[1]
-            rho = np.hypot(rel_x, rel_y)
-            pick = (rho < r + 1.5) & ~ob
-            if two:
-                other = centres[1 - i]
-                u = (other - c) / max(np.hypot(*(other - c)), 1e-9)
-                cosang = (rel_x * u[0] + rel_y * u[1]) / np.maximum(rho, 1e-9)
-                # Away from the neck: more than 37 degrees from the line of centres.
-                pick &= cosang < 0.8
+        def make_picks(centres, radii):
+            picks = []
+            for i, (c, r) in enumerate(zip(centres, radii, strict=True)):
+                rel_x, rel_y = xx - c[0], yy - c[1]
+                rho = np.hypot(rel_x, rel_y)
+                pick = (rho < r + 1.5) & ~ob
+                if two:
+                    other = centres[1 - i]
+                    u = (other - c) / max(np.hypot(*(other - c)), 1e-9)
+                    cosang = (rel_x * u[0] + rel_y * u[1]) / np.maximum(rho, 1e-9)
+                    # Away from the neck: more than 37 degrees from the line of centres.
+                    pick &= cosang < 0.8
+                picks.append(pick)
+            return picks
+
+        picks = make_picks(centres, radii)
+        for i, pick in enumerate(picks):
             if np.count_nonzero(pick) < 20:
                 return f"lobe {i + 1} has too few pixels"
-            picks.append(pick)
         if two:
             p1, p2 = picks[0], picks[1] & ~picks[0]
             sel = p1 | p2
@@ -432,16 +469,41 @@ class DimerAnalyzer:
             if warm is not None and prev_ok:
                 warm_starts = tuple((float(h[0]), float(h[1]), float(rp))
                                     for h, rp in zip(hints, self._radii, strict=True))
-                fits = run(warm_starts, **kw)
+                used_starts = warm_starts
             else:
-                fits = run(starts, **kw)
+                used_starts = starts
+            fits = run(used_starts, **kw)
             ok = all(self._sane(f, c, r) for f, c, r in zip(fits, centres, radii, strict=True))
             if not ok and warm is not None:
+                used_starts = starts
                 fits = run(starts, k0=k0)
                 ok = all(self._sane(f, c, r)
                          for f, c, r in zip(fits, centres, radii, strict=True))
             if not ok:
                 return "lobe fit diverged"
+            # Pixels chosen around an earlier frame's lobes (the outline shows one body:
+            # a wide neck) depend on which earlier frame that was (``dimer_warm_lag`` of
+            # the pipeline): when a fitted lobe is more than 0.05 nm from there they are
+            # chosen again around the fitted lobes and refitted from there (one pass, a few
+            # evaluations), so the answer does not depend on the start. Pixels chosen around
+            # this frame's own outline lobes are kept.
+            fc = [np.array([f.values["x"], f.values["y"]]) for f in fits]
+            fr = [f.values["r"] for f in fits]
+            moved = max(max(float(np.hypot(*(c - np.asarray(st[:2])))), abs(r - st[2]))
+                        for c, r, st in zip(fc, fr, used_starts, strict=True))
+            repick = from_hints and moved > 0.05
+            picks2 = make_picks(fc, fr) if repick else picks
+            if repick and all(np.count_nonzero(p) >= 20 for p in picks2):
+                p1, p2 = picks2[0], picks2[1] & ~picks2[0]
+                sel = p1 | p2
+                which = np.where(p1, 0, 1)[sel]
+                refit = run(tuple((c[0], c[1], r) for c, r in zip(fc, fr, strict=True)),
+                            k0=0.5 * (fits[0].values["k"] + fits[1].values["k"]),
+                            sigma0=0.5 * (fits[0].values["sigma"] + fits[1].values["sigma"]),
+                            b0=0.5 * (fits[0].values["b"] + fits[1].values["b"]))
+                if all(self._sane(f, c, r) for f, c, r in zip(refit, centres, radii,
+                                                             strict=True)):
+                    fits = refit
         else:
             f = fit_lobe(tb[picks[0]], xx[picks[0]], yy[picks[0]], x0=centres[0][0],
                          y0=centres[0][1], r0=radii[0], inflate=inflate, **kw)
@@ -486,8 +548,6 @@ class DimerAnalyzer:
         half = max(1.5 * ps, 0.15)
         r_small = min(r1v, r2v)
         slab = (np.abs(s_all - s0) <= half) & (np.abs(t_all) < r_small + 1.5) & ~others
-        neck = math.nan
-        neck_e = math.nan
         rn_fit = None
         if np.count_nonzero(slab) >= 10:
             rn0 = g0.neck_radius_nm if (g0.contact and np.isfinite(g0.neck_radius_nm)) else 0.5
@@ -523,6 +583,13 @@ class DimerAnalyzer:
             return ni if np.isfinite(ni.values["rn"]) else None
 
         ni = None
+        contact_alt = None
+
+        def finish(c, ni_, fl):
+            return self._finish(c, ni_, fl, rn_fit=rn_fit, neck_image=neck_image, g0=g0,
+                                r1v=r1v, r2v=r2v, r1e=r1e, r2e=r2e, d=d, de=de, s0=s0,
+                                gap_fit=gap_fit, c1=c1, c2=c2, u=u)
+
         if (not contact and rn_fit is not None and not touching
                 and gap_fit < self.opt.max_bridge_gap_nm):
             # Lobes apart but bridged: a 3-D neck thinner than the lobes (a sintering bridge
@@ -537,12 +604,27 @@ class DimerAnalyzer:
             # whose fitted radii can be 0.2-0.3 nm off, do not steer the neck radius.
             ni = neck_image(rn_fit.values["rn"], half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
             # Hysteresis (as in the segmentation): a neck seen in the previous frame is
-            # followed down to contact_sigma (sintering necks do not come apart).
-            level = self.opt.contact_sigma if self._prev_contact else self.opt.bridge_sigma
-            if ni is not None and exc > level * exc_e:
-                v = ni.values
-                contact = bool(v["rn"] > max(self.opt.contact_sigma * ni.errors["rn"],
-                                              self.opt.min_neck_nm))
+            # followed down to contact_sigma (sintering necks do not come apart). Both
+            # outcomes are kept when the previous frame is not known here (worker process:
+            # the caller picks with its own previous frame, ``alternative``).
+            if ni is not None:
+                ok_neck = bool(ni.values["rn"] > max(self.opt.contact_sigma * ni.errors["rn"],
+                                                     self.opt.min_neck_nm))
+                contact_hi = ok_neck and exc > self.opt.bridge_sigma * exc_e
+                contact_lo = ok_neck and exc > self.opt.contact_sigma * exc_e
+                if self._prev_contact is None:
+                    contact = contact_hi
+                    contact_alt = contact_lo if contact_lo != contact_hi else None
+                else:
+                    contact = contact_lo if self._prev_contact else contact_hi
+        if contact_alt is not None:
+            self._alt = finish(contact_alt, ni, list(flags))
+        return finish(contact, ni, flags)
+
+    def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
+                de, s0, gap_fit, c1, c2, u):
+        """The geometry once contact is decided (neck, R, gap, volume)."""
+        neck = neck_e = math.nan
         big_r = big_r_e = math.nan
         radii_r = (math.nan, math.nan)
         if contact:

@@ -63,14 +63,21 @@ class AnalysisOptions:
         Physical denoising width used with ``scale_to_pixel_size`` (0.3 nm: the ~0.3 nm blur
         of low-dose in-situ movies; ``nanosinter.imaging.RenderSettings.resolution_nm``).
     workers : int or None
-        Processes for the per-frame steps that need no earlier frame (reading, hot pixels,
-        drift transform, denoising, segmentation, particle measurements) and for the overlay
-        PNGs; drift, tracking and the dimer geometry stay sequential in the calling process,
-        in frame order. None (default): all cores (``os.cpu_count()``); 1: everything in the
-        calling process. Results do not depend on it. Needs the "fork" start method (Linux);
-        elsewhere 1 is used. At most ``2 * workers`` frames are in flight at a time, so memory
-        does not grow with the movie length. Frames of a lazy movie (dask, file-backed) are
-        read in the calling process and sent to the workers.
+        Processes for the per-frame steps (reading, hot pixels, drift transform, denoising,
+        segmentation, particle measurements, dimer geometry) and for the overlay PNGs; the
+        drift (running reference), tracking, gaps, the bridge hysteresis of the contact and
+        the tables stay sequential in the calling process, in frame order. None (default):
+        all cores (``os.cpu_count()``); 1: everything in the calling process. Results do not
+        depend on it. Needs the "fork" start method (Linux); elsewhere 1 is used. At most
+        ``min(2 * workers, dimer_warm_lag)`` frames are in flight at a time, so memory does
+        not grow with the movie length. Frames of a lazy movie (dask, file-backed) are read
+        in the calling process and sent to the workers.
+    dimer_warm_lag : int
+        The dimer geometry of frame ``j`` follows the lobes (body choice, warm start of the
+        fits) from frame ``max(j - dimer_warm_lag, 0)``, so that frames can be measured in
+        parallel; the same for any number of workers. 4 keeps two workers busy; the lobes
+        move < ~1 nm in 4 frames, well inside the fits' basin (the start only sets how many
+        iterations they take).
     """
 
     segment: SegmentOptions = field(
@@ -88,6 +95,7 @@ class AnalysisOptions:
     scale_to_pixel_size: bool = True
     denoise_sigma_nm: float = 0.3
     workers: int | None = None
+    dimer_warm_lag: int = 4
 
 
 def _detection_bin(pixel_size_nm: float) -> int:
@@ -142,49 +150,82 @@ class _FrameResult:
     outlines: dict
     pid: int
     peak_rss_mb: float
+    #: (geometry in frame coordinates, method, flag) or None without the dimer step.
+    dimer: tuple | None = None
+    #: The same when the previous frame was in contact (bridge hysteresis), else None.
+    dimer_alt: tuple | None = None
+    #: DimerAnalyzer state after this frame (the warm start of a later frame).
+    dimer_state: tuple | None = None
 
 
 class _FrameStage:
     """The steps of one frame that need no other frame: read, repair, drift transform,
-    denoise and segment, measure particles (positions not yet drift-corrected)."""
+    denoise and segment, measure particles (positions not yet drift-corrected), and the
+    dimer geometry (in frame coordinates) from the state a few frames earlier."""
 
     def __init__(self, movie, options: AnalysisOptions, pixel_size_nm: float,
                  drift: DriftTracker | None) -> None:
         self.movie, self.opt, self.ps, self.drift = movie, options, pixel_size_nm, drift
+        self.dimer = DimerAnalyzer(pixel_size_nm, options.dimer) if options.dimer_enabled \
+            else None
 
-    def __call__(self, i: int, frame: np.ndarray | None = None) -> _FrameResult:
+    def __call__(self, i: int, frame: np.ndarray | None = None,
+                 dimer_state: tuple | None = None) -> _FrameResult:
         import os
 
         img, flags = prepare_frame(self.movie.frame(i) if frame is None else frame)
         dtr = self.drift.transform(img) if (self.drift is not None and not flags) else None
         seg = segment_frame(img, options=self.opt.segment)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
-        # The denoised contrast is not needed downstream: not sent between processes.
+        dim = alt = state = None
+        if self.dimer is not None:
+            self.dimer.set_state(dimer_state)
+            self.dimer._prev_contact = None  # the caller knows the previous frame
+            dim = self.dimer.measure(seg, rows, (0.0, 0.0))
+            alt = self.dimer.alternative
+            state = self.dimer.get_state()
+        # The denoised contrast and the full frame are not needed downstream: not sent
+        # between processes (an overlay segments its frame again).
         seg.contrast = np.zeros((0, 0), np.float32)
-        return _FrameResult(i, flags, dtr, seg, rows, outlines, os.getpid(), _peak_rss_mb())
+        seg.image = None
+        return _FrameResult(i, flags, dtr, seg, rows, outlines, os.getpid(), _peak_rss_mb(),
+                            dim, alt, state)
+
+    def overlay(self, i: int, frame: np.ndarray | None, geom, path, **kwargs) -> str:
+        """Overlay PNG of frame ``i`` (read, repaired and segmented again)."""
+        img, _ = prepare_frame(self.movie.frame(i) if frame is None else frame)
+        seg = segment_frame(img, options=self.opt.segment)
+        return str(write_overlay(seg.image, geom, path, pixel_size_nm=self.ps, **kwargs))
 
 
 #: The stage run by worker processes (set before the pool forks; the workers inherit it).
 _STAGE: _FrameStage | None = None
 
 
-def _run_stage(i: int, frame: np.ndarray | None = None) -> _FrameResult:
+def _run_stage(i: int, frame: np.ndarray | None = None,
+               dimer_state: tuple | None = None) -> _FrameResult:
     assert _STAGE is not None
-    return _STAGE(i, frame)
+    return _STAGE(i, frame, dimer_state)
 
 
-def _overlay_job(*args, **kwargs) -> str:
-    return str(write_overlay(*args, **kwargs))
+def _run_overlay(*args, **kwargs) -> str:
+    assert _STAGE is not None
+    return _STAGE.overlay(*args, **kwargs)
 
 
 class _Frames:
-    """Frame results in order, computed inline or by a process pool with a bounded window."""
+    """Frame results in order, computed inline or by a process pool with a bounded window.
 
-    def __init__(self, stage: _FrameStage, n: int, workers: int) -> None:
+    The dimer step of frame ``j`` starts from the dimer state after frame
+    ``max(j - lag, 0)`` (frame 0 from none), whatever the number of workers, so the results
+    do not depend on it; at most ``min(2 * workers, lag)`` frames are in flight.
+    """
+
+    def __init__(self, stage: _FrameStage, n: int, workers: int, lag: int) -> None:
         import multiprocessing as mp
         from collections import deque
 
-        self.stage, self.n = stage, n
+        self.stage, self.n, self.lag = stage, n, max(int(lag), 1)
         # Frames held in memory are read by the workers; lazy ones (dask, HDF5 datasets, other
         # array-likes) are read here and sent: their schedulers and file handles are not safe
         # to use in a forked child (a dask-backed movie deadlocked).
@@ -192,6 +233,7 @@ class _Frames:
         self.pool = None
         self.pending: deque = deque()
         self.next = 0
+        self.states: dict[int, tuple | None] = {}
         if workers > 1 and "fork" in mp.get_all_start_methods():
             global _STAGE
             from concurrent.futures import ProcessPoolExecutor
@@ -200,23 +242,36 @@ class _Frames:
             self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
             self.depth = 2 * workers
 
+    def _source(self, j: int) -> int:
+        """Frame whose dimer state starts frame ``j`` (-1: none)."""
+        return -1 if j == 0 else max(j - self.lag, 0)
+
     def __iter__(self):
         for i in range(self.n):
             if self.pool is None:
-                yield self.stage(i)
-                continue
-            while self.next < self.n and len(self.pending) < self.depth:
-                frame = self.stage.movie.frame(self.next) if self.read_here else None
-                self.pending.append(self.pool.submit(_run_stage, self.next, frame))
-                self.next += 1
-            yield self.pending.popleft().result()
+                res = self.stage(i, None, self.states.get(self._source(i)))
+            else:
+                while (self.next < self.n and len(self.pending) < self.depth
+                       and (self._source(self.next) < 0
+                            or self._source(self.next) in self.states)):
+                    j = self.next
+                    frame = self.stage.movie.frame(j) if self.read_here else None
+                    self.pending.append(self.pool.submit(
+                        _run_stage, j, frame, self.states.get(self._source(j))))
+                    self.next += 1
+                res = self.pending.popleft().result()
+            self.states[i] = res.dimer_state
+            self.states.pop(i - self.lag - 1, None)
+            yield res
 
-    def submit(self, fn, *args, **kwargs):
-        """Run ``fn`` in the pool (or now, without one); returns a callable for the result."""
+    def overlay(self, i: int, geom, path, **kwargs):
+        """Draw the overlay of frame ``i`` in the pool (or now); returns a callable for the
+        PNG path."""
         if self.pool is None:
-            out = fn(*args, **kwargs)
+            out = self.stage.overlay(i, None, geom, path, **kwargs)
             return lambda: out
-        fut = self.pool.submit(fn, *args, **kwargs)
+        frame = self.stage.movie.frame(i) if self.read_here else None
+        fut = self.pool.submit(_run_overlay, i, frame, geom, path, **kwargs)
         return fut.result
 
     def close(self) -> None:
@@ -226,6 +281,15 @@ class _Frames:
                 f.cancel()
             self.pool.shutdown(wait=True)
             _STAGE = None
+
+
+def _drift_corrected(geom, dx_nm: float, dy_nm: float):
+    """Geometry measured in frame coordinates moved to drift-corrected ones."""
+    def mv(xy):
+        return (xy[0] - dx_nm, xy[1] - dy_nm)
+
+    return geom.replace(lobe1_xy_nm=mv(geom.lobe1_xy_nm), lobe2_xy_nm=mv(geom.lobe2_xy_nm),
+                        neck_xy_nm=mv(geom.neck_xy_nm))
 
 
 def contact_frame(contact: list[float], frames: list[int], run: int) -> int | None:
@@ -335,13 +399,14 @@ def analyze_movie(
     workers = min(workers, max(n // 4, 1))
     worker_peaks: dict[int, float] = {}
     t0 = time.perf_counter()
-    source = _Frames(_FrameStage(movie, opt, ps, drift if opt.drift else None), n, workers)
+    source = _Frames(_FrameStage(movie, opt, ps, drift if opt.drift else None), n, workers,
+                     opt.dimer_warm_lag)
+    prev_contact = False
 
-    def draw(img, geom, i, dxy):
+    def draw(geom, i, dxy):
         title = f"frame {i}" + (f", t = {times[i]:.3g} s" if math.isfinite(times[i]) else "")
-        overlay_jobs.append(source.submit(
-            _overlay_job, img, geom, out / f"overlay_frame_{i:05d}.png", pixel_size_nm=ps,
-            drift_px=dxy, title=title))
+        overlay_jobs.append(source.overlay(i, geom, out / f"overlay_frame_{i:05d}.png",
+                                           drift_px=dxy, title=title))
 
     try:
         with contextlib.ExitStack() as stack:
@@ -357,7 +422,6 @@ def analyze_movie(
             for res in source:
                 i, seg, flags = res.index, res.seg, list(res.flags)
                 worker_peaks[res.pid] = max(worker_peaks.get(res.pid, 0.0), res.peak_rss_mb)
-                img = seg.image
                 dxy = (0.0, 0.0)
                 derr = 0.0
                 if opt.drift and not flags:
@@ -384,14 +448,20 @@ def analyze_movie(
                         g_out.write({"frame": i, "time_s": times[i], **pr})
                 geom = None
                 if d_out is not None:
-                    geom, method, dflag = dimer.measure(seg, rows, dxy)
+                    # Bridge hysteresis with the previous frame (the worker returned both
+                    # outcomes where they differ); positions drift-corrected here.
+                    geom, method, dflag = (res.dimer_alt if (prev_contact and res.dimer_alt)
+                                           else res.dimer)
+                    if geom is not None:
+                        prev_contact = bool(geom.contact)
+                        geom = _drift_corrected(geom, dxy[0] * ps, dxy[1] * ps)
                     row = dimer.row(i, float(times[i]), geom, method, dflag)
                     d_out.write(row)
                     contact_seq.append(row["contact"])
                     if (geom is not None and geom.contact and not first_contact_drawn
                             and i not in overlay_at):
                         first_contact_drawn = True
-                        draw(img, geom, i, dxy)
+                        draw(geom, i, dxy)
                 if flags:
                     n_flagged += 1
                 f_out.write({"frame": i, "time_s": times[i], "drift_x_nm": dxy[0] * ps,
@@ -400,7 +470,7 @@ def analyze_movie(
                              "noise": seg.noise, "level": seg.level,
                              "flags": "; ".join(flags)})
                 if i in overlay_at:
-                    draw(img, geom, i, dxy)
+                    draw(geom, i, dxy)
             overlays = [job() for job in overlay_jobs]
     finally:
         source.close()

@@ -261,21 +261,22 @@ def fit_two_lobes(
         sa = abs(s) + 0.02
         ds = 1.0 if s >= 0 else -1.0
         model = np.empty(tau_o.size)
-        jac = np.zeros((tau_o.size, 9))
+        # Filled by parameter (contiguous rows), used transposed (pixels x parameters).
+        jac_t = np.zeros((9, tau_o.size))
         for j, (x, y, r) in enumerate(((x1, y1, r1), (x2, y2, r2))):
             sl = slice(0, n1) if j == 0 else slice(n1, None)
             ex, ey = xs[j] - x, ys[j] - y
             rho = np.hypot(ex, ey)
             c, dc_drho, dc_dr, dc_ds = chord_tables(rho, abs(r), sa)
-            inv = 1.0 / np.maximum(rho, 1e-9)
+            g = -k * dc_drho / np.maximum(rho, 1e-9)
             model[sl] = k * c
-            jac[sl, 3 * j] = -k * dc_drho * ex * inv
-            jac[sl, 3 * j + 1] = -k * dc_drho * ey * inv
-            jac[sl, 3 * j + 2] = k * dc_dr * (1.0 if r >= 0 else -1.0)
-            jac[sl, 6] = c
-            jac[sl, 8] = k * dc_ds * ds
-        jac[:, 7] = 1.0
-        state.update(key=key, resid=model + b - tau_o, jac=jac)
+            jac_t[3 * j, sl] = g * ex
+            jac_t[3 * j + 1, sl] = g * ey
+            jac_t[3 * j + 2, sl] = k * dc_dr * (1.0 if r >= 0 else -1.0)
+            jac_t[6, sl] = c
+            jac_t[8, sl] = k * dc_ds * ds
+        jac_t[7] = 1.0
+        state.update(key=key, resid=model + b - tau_o, jac=jac_t.T)
         return state
 
     (x1, y1, r1), (x2, y2, r2) = starts
@@ -327,7 +328,7 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
     """
     p = np.clip(np.asarray(p0, dtype=np.float64), lo, hi)
     st = evaluate(p)
-    r, jac = st["resid"].copy(), st["jac"].copy()
+    r, jac = st["resid"].copy(), st["jac"].copy(order="K")
     cost = float(r @ r)
     lam = 1e-3
     nfev = 1
@@ -356,7 +357,7 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
                 sd = np.full(p.size, np.inf)
             done = ((cost - cost_new <= rtol * cost)
                     or bool(np.all(np.abs(p_new - p) <= 0.25 * sd)))
-            p, r, jac, cost = p_new, r_new.copy(), st["jac"].copy(), cost_new
+            p, r, jac, cost = p_new, r_new.copy(), st["jac"].copy(order="K"), cost_new
             lam = max(lam / 3.0, 1e-9)
             if done:
                 success = True
