@@ -21,7 +21,12 @@ from nanosinter.analysis._drift import DriftTracker
 from nanosinter.analysis._overlay import write_overlay
 from nanosinter.analysis._pairs import PAIR_COLUMNS, particle_gaps
 from nanosinter.analysis._particles import PARTICLE_COLUMNS, measure_particles, shift_rows
-from nanosinter.analysis._segment import SegmentOptions, prepare_frame, segment_frame
+from nanosinter.analysis._segment import (
+    SegmentOptions,
+    _segment_prepared,
+    prepare_frame,
+    segment_frame,
+)
 from nanosinter.analysis._track import EVENT_COLUMNS, Tracker
 from nanosinter.errors import InputError
 
@@ -175,7 +180,8 @@ class _FrameStage:
 
         img, flags = prepare_frame(self.movie.frame(i) if frame is None else frame)
         dtr = self.drift.transform(img) if (self.drift is not None and not flags) else None
-        seg = segment_frame(img, options=self.opt.segment)
+        # img is already prepared (and not used after this): segmented in place.
+        seg = _segment_prepared(img, list(flags), self.opt.segment)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
         dim = alt = state = None
         if self.dimer is not None:
@@ -202,9 +208,24 @@ class _FrameStage:
 _STAGE: _FrameStage | None = None
 
 
-def _run_stage(i: int, frame: np.ndarray | None = None,
+#: Shared ring buffer of frames read in the calling process (an anonymous mmap made before
+#: the fork, so the workers see it): (mmap, shape, dtype, number of slots) or None.
+_RING: tuple | None = None
+
+
+def _ring_view(slot: int) -> np.ndarray:
+    assert _RING is not None
+    buf, shape, dtype, _n = _RING
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.frombuffer(buf, dtype=dtype, count=int(np.prod(shape)),
+                         offset=slot * size).reshape(shape)
+
+
+def _run_stage(i: int, frame: np.ndarray | int | None = None,
                dimer_state: tuple | None = None) -> _FrameResult:
     assert _STAGE is not None
+    if isinstance(frame, int):  # a slot of the ring (copied by prepare_frame before use)
+        frame = _ring_view(frame)
     return _STAGE(i, frame, dimer_state)
 
 
@@ -239,8 +260,41 @@ class _Frames:
             from concurrent.futures import ProcessPoolExecutor
 
             _STAGE = stage
-            self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
             self.depth = 2 * workers
+            self._make_ring()
+            self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+
+    def _make_ring(self) -> None:
+        """Frames read here go to the workers through a shared ring of ``depth + 1`` slots
+        (one copy; pickling a 4 MB frame through the pool's pipe costs ~3 ms in each
+        process). A slot is reused only after its frame's result came back (the window
+        holds at most ``depth`` frames), and the worker copies it first (prepare_frame)."""
+        global _RING
+        import mmap
+
+        frames = self.stage.movie.frames
+        dtype = getattr(frames, "dtype", None)
+        if not self.read_here or dtype is None or np.dtype(dtype).hasobject:
+            return
+        shape = tuple(int(v) for v in frames.shape[1:])
+        slots = min(self.depth, self.lag) + 1
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if size == 0:
+            return
+        _RING = (mmap.mmap(-1, slots * size), shape, np.dtype(dtype), slots)
+
+    def _send(self, j: int):
+        """Frame ``j`` as the workers get it: None (they read it), a ring slot, or the array."""
+        if not self.read_here:
+            return None
+        frame = np.asarray(self.stage.movie.frame(j))
+        if _RING is not None:
+            _buf, shape, dtype, slots = _RING
+            if frame.shape == shape and frame.dtype == dtype:
+                slot = j % slots
+                _ring_view(slot)[...] = frame
+                return slot
+        return frame
 
     def _source(self, j: int) -> int:
         """Frame whose dimer state starts frame ``j`` (-1: none)."""
@@ -255,9 +309,8 @@ class _Frames:
                        and (self._source(self.next) < 0
                             or self._source(self.next) in self.states)):
                     j = self.next
-                    frame = self.stage.movie.frame(j) if self.read_here else None
                     self.pending.append(self.pool.submit(
-                        _run_stage, j, frame, self.states.get(self._source(j))))
+                        _run_stage, j, self._send(j), self.states.get(self._source(j))))
                     self.next += 1
                 res = self.pending.popleft().result()
             self.states[i] = res.dimer_state
@@ -275,12 +328,15 @@ class _Frames:
         return fut.result
 
     def close(self) -> None:
-        global _STAGE
+        global _STAGE, _RING
         if self.pool is not None:
             for f in self.pending:
                 f.cancel()
             self.pool.shutdown(wait=True)
             _STAGE = None
+            if _RING is not None:
+                _RING[0].close()
+                _RING = None
 
 
 def _drift_corrected(geom, dx_nm: float, dy_nm: float):
