@@ -163,12 +163,19 @@ def analyze_kinetics(
     return KineticsResult(table, fit, evidence, verdict, diff, budget, tuple(notes))
 
 
-def read_particles_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a per-particle track table (``particles.csv`` of the analysis).
+def read_particles_table(path: str | os.PathLike[str],
+                         events: str | os.PathLike[str] | None = None) -> dict[str, np.ndarray]:
+    """Read a per-particle track table (``particles.csv`` of the analysis or the KMC).
 
     Needs ``time_s, track_id`` and the centroid as ``centroid_x_nm, centroid_y_nm`` or as
     ``x_nm, y_nm`` (the names ``nanosinter analyze`` writes, returned under the ``centroid_*``
-    names); other columns (``frame``, ``equivalent_diameter_nm`` ...) are kept as they are.
+    names); other columns (``frame``, ``equivalent_diameter_nm``, the KMC's ``body`` ...) are
+    kept as they are.
+
+    The merge events of the analysis (``events.csv``: ``time_s, event, parent_ids``) are
+    attached as ``merge_time_s`` and ``merge_parent_ids`` (one entry per merge, parent track
+    ids separated by spaces) for :func:`merge_motion_evidence`: from *events* when given,
+    else from an ``events.csv`` beside *path* when one exists.
 
     Raises
     ------
@@ -193,4 +200,20 @@ def read_particles_table(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise InputError(f"particle table {p} lacks column(s) {', '.join(missing)}")
-    return {str(c): df[c].to_numpy() for c in df.columns}
+    out = {str(c): df[c].to_numpy() for c in df.columns}
+    ev_path = Path(events) if events is not None else p.parent / "events.csv"
+    if events is not None and not ev_path.is_file():
+        raise FileFormatError(f"events table {ev_path} does not exist")
+    if ev_path.is_file():
+        try:
+            ev = pd.read_csv(ev_path, dtype={"parent_ids": str})
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise FileFormatError(f"events table {ev_path} is not a readable CSV: {exc}"
+                                  ) from None
+        miss = [c for c in ("time_s", "event", "parent_ids") if c not in ev.columns]
+        if miss:
+            raise InputError(f"events table {ev_path} lacks column(s) {', '.join(miss)}")
+        m = ev["event"].astype(str) == "merge"
+        out["merge_time_s"] = ev.loc[m, "time_s"].to_numpy(float)
+        out["merge_parent_ids"] = ev.loc[m, "parent_ids"].fillna("").astype(str).to_numpy()
+    return out

@@ -280,27 +280,36 @@ def centre_motion_evidence(
                         approach + 2 * approach_se), "nm", finding, "moving", (MIGRATION,),
                         details)
     finding = (f"centres still: approach {approach:.2f} ± {2 * approach_se:.2f} nm over "
-               f"{span:.0f} s, MSD ratio {ratio:.1f}"
+               f"{span:.3g} s, MSD ratio {ratio:.1f}"
                + ("; the gap closed by surface growth" if contact_follows else
                   "; no contact in the record"))
     return Evidence("centre_motion", q, approach, (approach - 2 * approach_se,
                     approach + 2 * approach_se), "nm", finding, "still", (), details)
 
 
-def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float) -> dict:
+def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float,
+                  pair: tuple[str, str] | None = None, before: bool = False) -> dict:
+    """Relative 2-D motion of two tracks up to *t_end_s* (excluded when *before*).
+
+    The two longest tracks unless *pair* names them (as strings of their ids)."""
     need = ("time_s", "track_id", "centroid_x_nm", "centroid_y_nm")
     if any(k not in particles for k in need):
         return {"tracks": "particles table lacks " + ", ".join(k for k in need
                                                                if k not in particles)}
     t = np.asarray(particles["time_s"], float)
-    tid = np.asarray(particles["track_id"])
+    tid = np.asarray(particles["track_id"]).astype(str)
     x = np.asarray(particles["centroid_x_nm"], float)
     y = np.asarray(particles["centroid_y_nm"], float)
-    keep = t <= t_end_s
+    keep = (t < t_end_s if before else t <= t_end_s) & np.isfinite(x) & np.isfinite(y)
     ids, counts = np.unique(tid[keep], return_counts=True)
-    if ids.size < 2:
+    if pair is not None:
+        a_id, b_id = str(pair[0]), str(pair[1])
+        if a_id not in ids or b_id not in ids:
+            return {"tracks": f"tracks {a_id} and {b_id} are not both in the table"}
+    elif ids.size < 2:
         return {"tracks": "fewer than two tracks before contact"}
-    a_id, b_id = ids[np.argsort(counts)[-2:]]
+    else:
+        a_id, b_id = ids[np.argsort(counts)[-2:]]
     ta, tb = t[keep & (tid == a_id)], t[keep & (tid == b_id)]
     common = np.intersect1d(ta, tb)
     if common.size < 4:
@@ -320,7 +329,7 @@ def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float) -> dic
     ratio = msd / msd1 if msd1 > 0 else float("nan")
     dt = float(np.median(np.diff(common))) * lag
     return {
-        "tracks_used": [str(a_id), str(b_id)],
+        "tracks_used": [str(a_id), str(b_id)], "n_common": int(n),
         "relative_displacement_max_nm": float(np.max(np.linalg.norm(disp, axis=1))),
         # 2-D relative motion: MSD = 4 D_rel t, D_rel = D_a + D_b
         "relative_diffusivity_nm2_per_s": msd / (4 * dt) if dt > 0 else float("nan"),
@@ -330,6 +339,116 @@ def _track_motion(particles: Mapping[str, np.ndarray], *, t_end_s: float) -> dic
         "relative_msd_z": (math.log(ratio) / math.sqrt(1.5 / (n - lag) + 1.5 / (n - 1))
                            if lag > 1 and ratio > 0 else float("nan")),
     }
+
+
+def merge_events(particles: Mapping[str, np.ndarray]) -> list[tuple[float, tuple[str, str]]]:
+    """Times and track pairs at which two tracked particles became one.
+
+    Two sources, in this order:
+
+    - merge events of the movie analysis (``events.csv``, attached by
+      :func:`read_particles_table` as ``merge_time_s`` and ``merge_parent_ids``, the parent
+      track ids separated by spaces): every pair of parents of one merge;
+    - the KMC ``body`` column (``particles.csv`` of a migration run): tracks a and b merge at
+      the first observation where they share a body after an observation where they did not.
+
+    Returns
+    -------
+    list of (time_s, (id_a, id_b))
+        Sorted by time; ids as strings. Empty when the table holds neither.
+    """
+    out: list[tuple[float, tuple[str, str]]] = []
+    if "merge_time_s" in particles and "merge_parent_ids" in particles:
+        for tm, parents in zip(np.asarray(particles["merge_time_s"], float),
+                               particles["merge_parent_ids"], strict=True):
+            ids = str(parents).split()
+            out += [(float(tm), (ids[i], ids[j])) for i in range(len(ids))
+                    for j in range(i + 1, len(ids))]
+    elif "body" in particles and "track_id" in particles and "time_s" in particles:
+        t = np.asarray(particles["time_s"], float)
+        tid = np.asarray(particles["track_id"]).astype(str)
+        body = np.asarray(particles["body"]).astype(str)
+        prev: dict[str, str] = {}
+        for tt in np.unique(t):
+            m = t == tt
+            now = dict(zip(tid[m], body[m], strict=True))
+            keys = sorted(k for k in now if k in prev)
+            for i, a in enumerate(keys):
+                for b in keys[i + 1:]:
+                    if now[a] == now[b] and prev[a] != prev[b]:
+                        out.append((float(tt), (a, b)))
+            prev = now
+    return sorted(out)
+
+
+def merge_motion_evidence(particles: Mapping[str, np.ndarray] | None) -> Evidence:
+    """Did two particles random-walk or drift before they merged (migration–coalescence)?
+
+    The per-particle table can see contacts that the two-particle dimer columns miss: with
+    several particles, the pair that merges need not be the pair the dimer table follows
+    (the KMC's r1/r2 follow particles 0 and 1), and a movie analysis records merges of any
+    two tracks. For the merging pair with the longest common record before its merge
+    (:func:`merge_events`; earliest first, pairs sharing a track with an earlier pair
+    skipped, so that the pairs are independent), the relative 2-D displacement before the
+    merge is tested as in :func:`centre_motion_evidence`: its MSD at lag L = n/4 against
+    lag 1, z = ln(MSD(L)/MSD(1)) / sqrt(1.5/(n-L) + 1.5/(n-1)) (~0 for still particles
+    measured with independent localisation noise, ln L / SE for a random walk), needing
+    n >= 8 frames (L >= 2); the pairs' z are combined as sum(z) / sqrt(k) (Stouffer).
+
+    Returns
+    -------
+    Evidence
+        value = RMS relative displacement at lag L over the pairs (nm); ``outcome``
+        ``"moving"`` when the combined z > 3 and the RMS displacement exceeds 0.5 nm,
+        ``"still"`` otherwise, ``"no merge"`` when no two tracks merged, n/a when no merging
+        pair shares 8 frames.
+
+    References
+    ----------
+    .. [1] H. Qian et al., Biophys. J. 60, 910 (1991). doi:10.1016/S0006-3495(91)82125-7
+    .. [2] S. A. Stouffer et al., The American Soldier, Vol. 1 (Princeton University Press,
+       1949) (combined z = sum z / sqrt k).
+    """
+    q = "Did two particles move before they merged (migration)?"
+    if particles is None:
+        return _na("merge_motion", q, "no per-particle table")
+    merges = merge_events(particles)
+    if not merges:
+        return Evidence("merge_motion", q, float("nan"), (float("nan"), float("nan")), "nm",
+                        "no two tracked particles merged", "no merge", (),
+                        {"n_merges": 0})
+    pairs: list[dict] = []
+    used: set[str] = set()
+    for tm, pair in merges:
+        if used & set(pair):  # pairs sharing a track are not independent
+            continue
+        d = _track_motion(particles, t_end_s=tm, pair=pair, before=True)
+        if not np.isfinite(d.get("relative_msd_z", float("nan"))):
+            continue
+        used |= set(pair)
+        d["merge_time_s"] = tm
+        pairs.append(d)
+    if not pairs:
+        return _na("merge_motion", q, f"{len(merges)} merge(s), but no merging pair was "
+                   "tracked over 8 or more frames before it merged")
+    # Stouffer's combination of the independent pairs' z-scores
+    z = float(sum(d["relative_msd_z"] for d in pairs) / math.sqrt(len(pairs)))
+    rms = float(np.sqrt(np.mean([d["relative_rms_nm"] ** 2 for d in pairs])))
+    details = {"n_merges": len(merges), "pairs": pairs, "relative_msd_z": z,
+               "relative_rms_nm": rms}
+    names = ", ".join(f"{d['tracks_used'][0]}+{d['tracks_used'][1]} "
+                      f"(merged {d['merge_time_s']:.3g} s, {d['n_common']} frames, MSD ratio "
+                      f"{d['relative_msd_ratio']:.1f}, z {d['relative_msd_z']:.1f})"
+                      for d in pairs)
+    iv = (float("nan"), float("nan"))
+    if z > SIGNIFICANCE_T and rms > 0.5:
+        finding = (f"merging tracks wandered before they merged: {names}; combined z = "
+                   f"{z:.1f}, RMS {rms:.2f} nm")
+        return Evidence("merge_motion", q, rms, iv, "nm", finding, "moving", (MIGRATION,),
+                        details)
+    finding = (f"no measurable motion before the merges: {names}; combined z = {z:.1f}, "
+               f"RMS {rms:.2f} nm")
+    return Evidence("merge_motion", q, rms, iv, "nm", finding, "still", (), details)
 
 
 def ostwald_evidence(table: DimerTable) -> Evidence:
@@ -509,7 +628,7 @@ def volume_evidence(table: DimerTable) -> Evidence:
         outcome = "gain"
     else:
         outcome = "inconclusive"
-    finding = f"volume change {100 * ch:+.1f} ± {200 * ch_se:.1f} % over {span:.0f} s ({outcome})"
+    finding = f"volume change {100 * ch:+.1f} ± {200 * ch_se:.1f} % over {span:.3g} s ({outcome})"
     return Evidence("volume", q, ch, (lo, hi), "fraction", finding, outcome, (),
                     {"source": src, "initial_volume_nm3": v0, "duration_s": span})
 
@@ -768,6 +887,7 @@ def mechanism_evidence(
     """
     rows = [
         centre_motion_evidence(table, particles=particles),
+        merge_motion_evidence(particles),
         ostwald_evidence(table),
         densification_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s),
         volume_evidence(table),
@@ -837,11 +957,13 @@ def decide_mechanism(
 
     1. Direct evidence of a process other than sintering by a neck-growth law:
        ripening (one particle shrinks without contact while the other does not) -> Ostwald
-       ripening; centres that drifted or random-walked before a contact that followed ->
-       migration–coalescence; both particles shrinking, the smaller at least as fast, while
-       more than 10 % of the volume leaves -> sublimation / evaporation. When more than one
-       of these fires, the evidence conflicts -> undetermined. Confidence: 1 - p of the
-       row's signal (two-sided normal p of the volume loss, the approach or the MSD growth).
+       ripening; centres that drifted or random-walked before a contact that followed, or
+       two tracks that random-walked before they merged (``merge_motion`` row, any pair of
+       the per-particle table) -> migration–coalescence; both particles shrinking, the
+       smaller at least as fast, while more than 10 % of the volume leaves -> sublimation /
+       evaporation. When more than one of these fires, the evidence conflicts ->
+       undetermined. Confidence: 1 - p of the row's signal (two-sided normal p of the
+       volume loss, the approach or the MSD growth).
     2. No contact, or no neck growth detected (the constant model wins or the free exponent is
        consistent with zero) -> undetermined.
     3. Otherwise the five neck-growth mechanisms are weighed: the bootstrap support of each
@@ -896,6 +1018,14 @@ def decide_mechanism(
         p_walk = _confidence_from_t(z, 1.0) if np.isfinite(z) else 0.0
         direct.append((MIGRATION, max(p_drift, p_walk),
                        mov.finding + "; then they touched"))
+    mrg = ev.get("merge_motion")
+    if mrg is not None and mrg.outcome == "moving":
+        p_merge = _confidence_from_t(mrg.details["relative_msd_z"], 1.0)
+        if direct and direct[-1][0] == MIGRATION:
+            key, p_old, f_old = direct.pop()
+            direct.append((MIGRATION, max(p_old, p_merge), f_old + "; " + mrg.finding))
+        else:
+            direct.append((MIGRATION, p_merge, mrg.finding))
     sub = ev.get("sublimation")
     if sub is not None and sub.outcome == "sublimation":
         direct.append((SUBLIMATION, _confidence_from_t(sub.value, half_se(sub)), sub.finding))

@@ -7,7 +7,7 @@ import math
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ def write_report(
     seed: int = 0,
     preview_frames: int = 24,
     preview_max_px: int = 360,
+    notes: Sequence[str] = (),
 ) -> Path:
     """Write the study report: one HTML file, every figure embedded, that opens offline.
 
@@ -97,6 +98,8 @@ def write_report(
     preview_frames, preview_max_px : int, keyword-only
         Frames in the animated preview (evenly spaced, first and last included) and its
         largest side in pixels.
+    notes : sequence of str, keyword-only
+        Extra notes shown in the summary (e.g. why a verdict cannot be reached).
 
     Returns
     -------
@@ -121,7 +124,7 @@ def write_report(
     preview_frames = int(check_positive("preview_frames", preview_frames))
     preview_max_px = int(check_positive("preview_max_px", preview_max_px))
     inp = locate_inputs(analysis_dir, movie=movie, sim_dir=sim_dir, truth_csv=truth_csv)
-    notes = list(inp.notes)
+    notes = list(notes) + list(inp.notes)
     beam_cfg = inp.sim_config.get("beam", {}) if inp.sim_config else {}
     if beam_energy_keV is None:
         beam_energy_keV = float(beam_cfg.get("beam_energy_keV", 300.0))
