@@ -125,7 +125,7 @@ def _stage_simulate(out: Path, args: argparse.Namespace, state: dict) -> str:
     kmc.plot_observables(sim / "observables.csv", sim / "fig3fg_truth.png")
     # one movie frame per snapshot
     state["every_s"] = float(cfg["run"]["every_s"]) * int(cfg["run"]["snapshot_every"])
-    return (f"{summary['events']:,} events, {summary['simulated_time_s']:.0f} s simulated, "
+    return (f"{summary['events']:,} events, {summary['simulated_time_s']:.3g} s simulated, "
             f"{summary['events_per_s']:.3g} events/s")
 
 
@@ -192,7 +192,7 @@ def _stage_fit(out: Path, args: argparse.Namespace, state: dict) -> str:
                           "confidence": tv.confidence},
         "blind_verdict": {"mechanism": v.mechanism, "label": v.label,
                           "confidence": v.confidence},
-        "notes": _diagnose(true_key, tv, v, sim, adir, sim_particles),
+        "notes": _diagnose(true_key, truth_result, result, adir, sim_particles),
     }
     atomic_write_text(out / "mechanism.json", dumps(summary, indent=2))
     state["notes"] = summary["notes"]
@@ -200,7 +200,7 @@ def _stage_fit(out: Path, args: argparse.Namespace, state: dict) -> str:
             f"{tv.label} ({tv.confidence:.2f}); true: {true_key.replace('_', ' ')}")
 
 
-def _diagnose(true_key: str, truth_verdict, blind_verdict, sim: Path, adir: Path,
+def _diagnose(true_key: str, truth_result, blind_result, adir: Path,
               sim_particles: dict | None) -> list[str]:
     """Why the verdict misses the true mechanism, naming the stage that loses it."""
     import numpy as np
@@ -210,6 +210,7 @@ def _diagnose(true_key: str, truth_verdict, blind_verdict, sim: Path, adir: Path
     from nanosinter.kinetics._evidence import LABELS
 
     true_label = LABELS.get(true_key, true_key)
+    truth_verdict, blind_verdict = truth_result.verdict, blind_result.verdict
     notes: list[str] = []
     if truth_verdict.mechanism != true_key:
         notes.append(
@@ -229,8 +230,8 @@ def _diagnose(true_key: str, truth_verdict, blind_verdict, sim: Path, adir: Path
         n_seen = int(frames["n_particles"].iloc[0])
         if n_seen < n_true:
             why.append(f"the movie analysis finds {n_seen} of the {n_true} particles in the "
-                       "first frame (limiting stage: render/analyse -- small particles give "
-                       "too little mass-thickness contrast over the support texture)")
+                       "first frame (limiting stage: render/analyse -- particles a few nm across "
+                       "give little mass-thickness contrast over the support texture)")
         merges_true = kinetics.merge_events(sim_particles)
         ev = pd.read_csv(adir / "events.csv") if (adir / "events.csv").exists() else None
         n_merge = 0 if ev is None else int((ev["event"] == "merge").sum())
@@ -238,11 +239,24 @@ def _diagnose(true_key: str, truth_verdict, blind_verdict, sim: Path, adir: Path
             why.append(f"the KMC merges {len(merges_true)} pair(s) but the analysis records no "
                        "merge event, so there is no contact to test the motion against "
                        "(limiting stage: analyse, tracking)")
+    tf, bf = truth_result.fit, blind_result.fit
+    if tf is not None and tf.growth_detected and (bf is None or not bf.growth_detected):
+        if bf is None:
+            why.append("the neck-growth fit of the measured curve failed ("
+                       + "; ".join(blind_result.notes[:1]) + ") (limiting stage: analyse, "
+                       "neck measurement)")
+        else:
+            x = bf.x_over_a
+            why.append(f"the measured neck does not grow (x/a {float(np.min(x)):.2f}-"
+                       f"{float(np.max(x)):.2f}, best model {bf.best}) while the true one "
+                       f"grows (x/a {float(np.min(tf.x_over_a)):.2f}-"
+                       f"{float(np.max(tf.x_over_a)):.2f}) (limiting stage: analyse, neck "
+                       "measurement)")
     if len(why) == 1:
         why.append("the blind evidence rows differ from the truth rows (compare "
                    "analysis/fit.json with the truth verdict in mechanism.json); "
                    + "; ".join(blind_verdict.reasons[:2]))
-    notes.append(" ".join(why))
+    notes.append(why[0] + " " + "; ".join(why[1:]) + ".")
     return notes
 
 

@@ -451,11 +451,51 @@ def merge_motion_evidence(particles: Mapping[str, np.ndarray] | None) -> Evidenc
     return Evidence("merge_motion", q, rms, iv, "nm", finding, "still", (), details)
 
 
-def ostwald_evidence(table: DimerTable) -> Evidence:
+def _two_particle_sizes(particles: Mapping[str, np.ndarray] | None):
+    """(t, r_small, r_large, source) from a per-particle table, or None when not usable.
+
+    Usable when the table has a size column (``equivalent_diameter_nm`` of the analysis,
+    ``body_radius_nm`` of the KMC) and never more than two particles in a frame; frames with
+    exactly two particles before the first merge are used (sorted by size within a frame,
+    so that track-id changes of the movie tracker do not matter). The frames where only one
+    particle is left after two were seen are counted as ``frames_with_one_after``.
+    """
+    if particles is None or "time_s" not in particles:
+        return None
+    if "equivalent_diameter_nm" in particles:
+        r, src = 0.5 * np.asarray(particles["equivalent_diameter_nm"], float), \
+            "particles.csv (equivalent diameters)"
+    elif "body_radius_nm" in particles:
+        r, src = np.asarray(particles["body_radius_nm"], float), "particles.csv (body radii)"
+    else:
+        return None
+    t = np.asarray(particles["time_s"], float)
+    ok = np.isfinite(t) & np.isfinite(r)
+    t, r = t[ok], r[ok]
+    times, counts = np.unique(t, return_counts=True)
+    if times.size == 0 or counts.max() > 2:
+        return None
+    merges = merge_events(particles)
+    t_merge = merges[0][0] if merges else float("inf")
+    two = times[(counts == 2) & (times < t_merge)]
+    if two.size < 4:
+        return None
+    small = np.array([r[t == tt].min() for tt in two])
+    large = np.array([r[t == tt].max() for tt in two])
+    one_after = int(np.sum((counts == 1) & (times > two[0])))
+    return two, small, large, src, one_after
+
+
+def ostwald_evidence(table: DimerTable,
+                     particles: Mapping[str, np.ndarray] | None = None) -> Evidence:
     """Did one particle shrink while the two were apart (Ostwald ripening)?
 
-    Uses the frames before contact (all frames when there is none). Ripening shows as the
-    smaller particle losing volume while the larger does not (if both shrink, it is
+    Uses the frames before contact (all frames when there is none) of the dimer table, or,
+    when a per-particle table with sizes and at most two particles per frame is given, the
+    frames where it sees two particles before any merge (the sizes of each particle measured
+    alone, independent of the dimer geometry and its contact decision; ``details["source"]``
+    says which). Ripening shows as the smaller particle losing volume while the larger does
+    not (if both shrink, it is
     sublimation); the LSW law r^3 - r0^3 = K t (diffusion-limited) is fitted to the shrinking
     particle and compared with r^2 ~ t (interface-limited).
 
@@ -472,13 +512,21 @@ def ostwald_evidence(table: DimerTable) -> Evidence:
        doi:10.1016/0022-3697(61)90054-3
     """
     q = "Did one particle shrink while they were apart (Ostwald ripening)?"
-    pre = _pre_contact(table)
-    r1, r2 = table.r1_nm[pre], table.r2_nm[pre]
-    t = table.time_s[pre]
-    ok = np.isfinite(r1) & np.isfinite(r2)
-    if ok.sum() < 4:
-        return _na("ostwald", q, f"only {int(ok.sum())} frames with both radii before contact")
-    t, r1, r2 = t[ok], r1[ok], r2[ok]
+    sizes = _two_particle_sizes(particles)
+    extra: dict = {"source": "dimer table, frames before contact"}
+    if sizes is not None:
+        t, r1, r2, src, one_after = sizes
+        extra = {"source": src + ", frames with two particles before any merge",
+                 "frames_with_one_particle_after": one_after}
+    else:
+        pre = _pre_contact(table)
+        r1, r2 = table.r1_nm[pre], table.r2_nm[pre]
+        t = table.time_s[pre]
+        ok = np.isfinite(r1) & np.isfinite(r2)
+        if ok.sum() < 4:
+            return _na("ostwald", q,
+                       f"only {int(ok.sum())} frames with both radii before contact")
+        t, r1, r2 = t[ok], r1[ok], r2[ok]
     head = slice(0, max(2, t.size // 5))
     small, large = (r1, r2) if np.median(r1[head]) <= np.median(r2[head]) else (r2, r1)
     span = float(t[-1] - t[0])
@@ -499,7 +547,7 @@ def ostwald_evidence(table: DimerTable) -> Evidence:
         "r3_unexplained_variance": sc3, "r2_unexplained_variance": sc2,
         "better_law": "r^3 ~ t (diffusion-limited)" if sc3 <= sc2 else
                       "r^2 ~ t (interface-limited)",
-    }
+    } | extra
     iv = (loss - 2 * loss_se, loss + 2 * loss_se)
     if sig and not large_shrinks:
         finding = (f"the smaller particle lost {100 * loss:.0f} ± {200 * loss_se:.0f} % of its "
@@ -888,7 +936,7 @@ def mechanism_evidence(
     rows = [
         centre_motion_evidence(table, particles=particles),
         merge_motion_evidence(particles),
-        ostwald_evidence(table),
+        ostwald_evidence(table, particles),
         densification_evidence(table, particle_radius_nm=particle_radius_nm, until_s=until_s),
         volume_evidence(table),
         sublimation_evidence(table),
