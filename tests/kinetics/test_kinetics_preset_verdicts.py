@@ -36,6 +36,15 @@ def test_reduced_ostwald_run_truth_verdict(tmp_path):
     assert res.verdict.confidence >= 0.99
 
 
+def test_demo_unknown_preset_is_one_line_and_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--preset", "nope", "--out", str(tmp_path / "x")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) <= 3 and "invalid choice: 'nope'" in err[-1]
+    assert not (tmp_path / "x").exists()
+
+
 def _demo(tmp_path, preset):
     out = tmp_path / preset
     assert main(["demo", "--preset", preset, "--out", str(out), "--seed", "2023"]) == 0
