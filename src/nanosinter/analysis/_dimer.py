@@ -17,7 +17,7 @@ from nanosinter.analysis._profile import (
     fit_two_lobes,
     noise_correlation_area,
 )
-from nanosinter.analysis._segment import Segmentation
+from nanosinter.analysis._segment import Segmentation, dilate4
 from nanosinter.errors import AnalysisError, InputError
 from nanosinter.geometry import DimerGeometry, measure_dimer_mask
 
@@ -271,7 +271,7 @@ class DimerAnalyzer:
         level = seg.level
         # Coverage within ~0.6 nm of the detected bodies (as with 2x-binned labels: coarser
         # labels would take in more support texture).
-        region = ndi.binary_dilation(own, iterations=2 * min(b, 2) + 2)
+        region = dilate4(own, iterations=2 * min(b, 2) + 2)
         cov = np.clip(0.5 + (tau - level) / (2 * level), 0.0, 1.0) * region
         cov[others & ~own] = 0.0
         dx, dy = drift_px
@@ -394,18 +394,19 @@ class DimerAnalyzer:
         if ny2 < 4 or nx2 < 4:
             return "crop too small"
         tb = tau_raw[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).mean(axis=(1, 3))
-        ob = others[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).any(axis=(1, 3))
-        ob = ndi.binary_dilation(ob, iterations=2)
+        # (one axis at a time: the same blocks, ~5x faster than any(axis=(1, 3)))
+        ob = others[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).any(axis=3).any(axis=1)
+        ob = dilate4(ob, iterations=2)
         xs = (np.arange(tb.shape[1]) * b + (b - 1) / 2) * ps
         ys = (np.arange(tb.shape[0]) * b + (b - 1) / 2) * ps
         xx, yy = np.meshgrid(xs, ys)
         # Correlated noise: pixels per independent sample, from the support in the crop.
-        support = ~ndi.binary_dilation(own | others, iterations=4 * b)
-        sup_vals = np.where(support, tau_raw, np.nan)
+        support = ~dilate4(own | others, iterations=4 * b)
         inflate = 1.0
         if np.count_nonzero(support) > 256:
-            sv = sup_vals.copy()
-            sv[~support] = float(np.nanmedian(sup_vals))
+            # Off the support: the support's median (the median of the support pixels only,
+            # not of a NaN-filled copy of the crop).
+            sv = np.where(support, tau_raw, float(np.nanmedian(tau_raw[support])))
             inflate = noise_correlation_area(sv, block=4) / (b * b)
         inflate = max(inflate, 1.0)
         two = bool(np.isfinite(g0.r2_nm))
@@ -695,7 +696,7 @@ class DimerAnalyzer:
             p0 = np.array([(x1 + x2) / 2, (y1 + y2) / 2, math.atan2(y2 - y1, x2 - x1),
                            g0.r1_nm + 0.5, g0.r2_nm + 0.5, math.hypot(x2 - x1, y2 - y1),
                            neck0, max(k0, 1e-4), 0.0, 0.15])
-        weight = ~ndi.binary_dilation(others, iterations=3)
+        weight = ~dilate4(others, iterations=3)
         try:
             fit = fit_dimer_image(crop, ps, p0, bin_factor=self.opt.bin_factor,
                                   weight_mask=weight, correlation_px=self.corr_px,

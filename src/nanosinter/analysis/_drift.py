@@ -173,9 +173,15 @@ class DriftTracker:
         ny, nx = self._shape
         fy = sfft.fftfreq(ny)[:, None]
         fx = sfft.rfftfreq(nx)[None, :]
-        back = f * np.exp(2j * np.pi * (fy * dy + fx * dx))
+        # The phase ramp is separable: two 1-D exponentials instead of one per element
+        # (equal to round-off); the blend is done in place (the reference is private).
+        back = f
+        back *= np.exp(2j * np.pi * fy * dy)
+        back *= np.exp(2j * np.pi * fx * dx)
         a = float(self.reference_weight)
-        self._ref = (1 - a) * self._ref + a * back
+        back *= a
+        self._ref *= 1 - a
+        self._ref += back
         self._last = (dx * k, dy * k)
         err = max(0.5 * (1.0 - min(max(peak, 0.0), 1.0)), 0.05) * k
         return dx * k, dy * k, err, ok

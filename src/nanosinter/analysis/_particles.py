@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from nanosinter.analysis._segment import Segmentation
+from nanosinter.analysis._segment import Segmentation, dilate4
 from nanosinter.errors import AnalysisError
 from nanosinter.geometry import fit_circle
 
@@ -19,6 +20,16 @@ PARTICLE_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=4)
+def _pixel_rows_cols(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column index of every pixel of a ``shape`` image, flattened (read-only;
+    cached: every frame of a movie has the same label grid)."""
+    iy, ix = np.divmod(np.arange(shape[0] * shape[1]), shape[1])
+    iy.flags.writeable = False
+    ix.flags.writeable = False
+    return iy, ix
+
+
 def particle_outline(contrast: np.ndarray, labels: np.ndarray, label: int, level: float,
                      sl: tuple[slice, slice]) -> np.ndarray | None:
     """Sub-pixel outline (x, y in pixels) of one particle at the contrast level, or None."""
@@ -28,11 +39,14 @@ def particle_outline(contrast: np.ndarray, labels: np.ndarray, label: int, level
     r0, r1 = max(sl[0].start - pad, 0), min(sl[0].stop + pad, labels.shape[0])
     c0, c1 = max(sl[1].start - pad, 0), min(sl[1].stop + pad, labels.shape[1])
     own = labels[r0:r1, c0:c1] == label
-    grown = ndi.binary_dilation(own, iterations=1)
-    crop = np.where(grown, contrast[r0:r1, c0:c1], -np.inf).astype(np.float64)
-    # Marching squares needs finite values: pixels outside the particle sit below the level.
-    crop[~np.isfinite(crop)] = level - 1.0
-    crop = np.pad(crop, 1, constant_values=level - 1.0)
+    grown = dilate4(own)
+    # Marching squares needs finite values: pixels outside the (grown) particle and
+    # non-finite ones sit below the level; one pixel of padding all round. One float64
+    # array filled in place (no -inf intermediate, no separate pad copy).
+    crop = np.full((r1 - r0 + 2, c1 - c0 + 2), level - 1.0)
+    inner = crop[1:-1, 1:-1]
+    inner[grown] = contrast[r0:r1, c0:c1][grown]
+    inner[~np.isfinite(inner)] = level - 1.0
     cs = find_contours(crop, level)
     if not cs:
         return None
@@ -80,7 +94,7 @@ def measure_particles(
         return rows, outlines
     flat = labels.ravel()
     areas = np.bincount(flat, minlength=n + 1)[1:].astype(np.float64)
-    iy, ix = np.divmod(np.arange(flat.size), labels.shape[1])
+    iy, ix = _pixel_rows_cols(labels.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         cy = np.bincount(flat, weights=iy, minlength=n + 1)[1:] / areas
         cx = np.bincount(flat, weights=ix, minlength=n + 1)[1:] / areas

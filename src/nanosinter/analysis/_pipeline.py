@@ -114,6 +114,11 @@ def _detection_bin(pixel_size_nm: float) -> int:
 
 
 def _fmt(v: Any) -> Any:
+    t = type(v)
+    if t is float:  # the common case first (a table row is mostly plain floats)
+        return repr(round(v, 6)) if math.isfinite(v) else ""
+    if t is int or t is str:
+        return v
     if isinstance(v, float | np.floating):
         f = float(v)
         return "" if not math.isfinite(f) else repr(round(f, 6))
@@ -128,11 +133,14 @@ class _CsvOut:
     def __init__(self, stack: contextlib.ExitStack, path: Path, columns: tuple[str, ...]):
         self.fh = stack.enter_context(atomic_open(path, "w"))
         self.columns = columns
-        self.w = csv.DictWriter(self.fh, fieldnames=list(columns), extrasaction="ignore")
-        self.w.writeheader()
+        # A plain writer fed the values in column order (what csv.DictWriter with
+        # extrasaction="ignore" writes, without its per-row dict and checks).
+        self.w = csv.writer(self.fh)
+        self.w.writerow(columns)
 
     def write(self, row: dict) -> None:
-        self.w.writerow({k: _fmt(row.get(k, math.nan)) for k in self.columns})
+        get, nan = row.get, math.nan
+        self.w.writerow([_fmt(get(k, nan)) for k in self.columns])
 
 
 def _peak_rss_mb() -> float:

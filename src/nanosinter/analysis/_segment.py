@@ -128,6 +128,26 @@ class Segmentation:
         return int(self.labels.max()) if self.labels.size else 0
 
 
+def dilate4(mask: np.ndarray, iterations: int = 1) -> np.ndarray:
+    """``iterations`` steps of binary dilation with the 4-connected cross, zero outside.
+
+    The same mask as ``scipy.ndimage.binary_dilation(mask, iterations=iterations)`` (its
+    default structure and border), by shifted ORs: several times faster on the small crops
+    of the per-particle and dimer steps, where the scipy call's setup dominated.
+    """
+    if int(iterations) < 1:  # scipy's 0 (until nothing changes) is not supported
+        raise ValueError(f"iterations must be >= 1, got {iterations!r}")
+    src = np.asarray(mask, dtype=bool)
+    out = src.copy()
+    for _ in range(int(iterations)):
+        src = out.copy() if _ else src
+        out[1:] |= src[:-1]
+        out[:-1] |= src[1:]
+        out[:, 1:] |= src[:, :-1]
+        out[:, :-1] |= src[:, 1:]
+    return out
+
+
 def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, float, float]:
     """Support level (histogram mode) and the one-sided spreads below and above it.
 
