@@ -2,6 +2,8 @@
 
 Run by hand:  .venv/bin/python benchmarks/bench_analysis.py [--frames 50 200] [--size 1024]
               [--workers N]
+Profile:      .venv/bin/python benchmarks/bench_analysis.py --profile-stage 50
+              (cProfile of one worker's per-frame work, in one process)
 
 Each movie length runs in a fresh subprocess (peak RSS is per process). Frames are produced
 on demand by a lazy frame source (a pool of 8 pre-computed bright-field frames: a sintering
@@ -114,14 +116,56 @@ def _one(n: int, size: int, workers: int | None) -> dict:
         "total_cpu_ms_per_frame": 1e3 * total / n}
 
 
+def _profile_stage(n: int, size: int, top: int = 25) -> None:
+    """cProfile of one worker's per-frame work (``_FrameStage``: read, repair, drift
+    transform, segmentation, particle measurements, dimer geometry) over ``n`` frames spread
+    over a 200-frame benchmark movie, in this process; prints CPU ms per frame (profiler
+    overhead included) and the most expensive calls."""
+    import cProfile
+    import pstats
+    import time
+    from dataclasses import replace
+
+    from nanosinter.analysis._drift import DriftTracker
+    from nanosinter.analysis._pipeline import AnalysisOptions, _detection_bin, _FrameStage
+    from nanosinter.io import Movie
+
+    ps, length = 0.1, 200
+    movie = Movie(frames=LazyFrames(_pool(size), length), pixel_size_nm=ps,
+                  frame_times_s=np.arange(length, dtype=float))
+    opt = AnalysisOptions()
+    sig = float(np.clip(opt.denoise_sigma_nm / ps, 1.0, 3.0))  # as analyze_movie scales them
+    opt = replace(opt, segment=replace(opt.segment, denoise_sigma_px=sig,
+                                       bin_factor=_detection_bin(ps)),
+                  dimer=replace(opt.dimer, denoise_sigma_px=sig))
+    stage = _FrameStage(movie, opt, ps, DriftTracker(bin_factor=opt.drift_bin,
+                                                reference_weight=opt.drift_reference_weight))
+    state = stage(0).dimer_state
+    frames = np.linspace(0, length - 1, n).round().astype(int)
+    prof = cProfile.Profile()
+    t0 = time.process_time()
+    prof.enable()
+    for i in frames:
+        state = stage(int(i), None, state).dimer_state
+    prof.disable()
+    print(f"stage CPU {1e3 * (time.process_time() - t0) / n:.1f} ms/frame over {n} frames "
+          "(profiled)")
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, nargs="+", default=[50, 200])
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--workers", type=int, default=None,
                     help="worker processes (default: all cores)")
+    ap.add_argument("--profile-stage", type=int, default=None, metavar="N",
+                    help="instead: cProfile one worker's per-frame work over N frames")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.profile_stage is not None:
+        _profile_stage(args.profile_stage, args.size)
+        return
     if args.child is not None:
         print(json.dumps(_one(args.child, args.size, args.workers)))
         return
