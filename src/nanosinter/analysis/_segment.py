@@ -207,7 +207,10 @@ def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, f
 
 
 def _bin(frame: np.ndarray, b: int) -> np.ndarray:
-    """Mean of b x b blocks (the frame is cropped to a multiple of b)."""
+    """Mean of b x b blocks (the frame is cropped to a multiple of b), float32 for b > 1.
+
+    Strided sums over contiguous rows: ~5x faster than a mean over axes (1, 3) of a reshape.
+    """
     if b == 1:
         return frame
     ny, nx = frame.shape[0] // b * b, frame.shape[1] // b * b
