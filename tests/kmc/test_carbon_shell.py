@@ -73,3 +73,28 @@ def test_carbon_shell_switches_on_for_the_tang2023_dimer():
     row = sim.observables()
     assert row["carbon_shell_nm"] == pytest.approx(
         1.0 * (1 - math.exp(-sim.time_s / 60.0)), rel=1e-12)
+
+
+def test_hand_driven_simulation_follows_the_temperature_programme():
+    # Simulation.advance (not only kmc.run) steps the temperature programme: the rates during
+    # each step are those at the programme's temperature at the step's start
+    cfg = small_config(beam=True, sputtering=True, saddle_eV=0.3)
+    cfg["temperature"].update(program_times_s=[0.0, 1.0], program_temperatures_K=[300.0, 400.0],
+                              step_s=0.25)
+    sim = Simulation(cfg, seed=1)
+    ref = {T: Simulation(small_config(beam=True, sputtering=True, saddle_eV=0.3,
+                                      temperature={"temperature_K": T}), seed=1)
+           for T in (350.0, 400.0)}
+    assert sim.temperature_K == 300.0
+    sim.advance(max_events=1 << 60, t_stop=0.6)   # crosses the steps at 0.25 and 0.5 s
+    assert sim.temperature_K == pytest.approx(350.0)
+    np.testing.assert_allclose(sim.cpart[:, E.P_THERMAL], ref[350.0].cpart[:, E.P_THERMAL],
+                               rtol=1e-12)
+    sim.advance(max_events=1 << 60, t_stop=2.0)   # past the programme's end: held at 400 K
+    assert sim.temperature_K == pytest.approx(400.0)
+    np.testing.assert_allclose(sim.cpart[:, E.P_THERMAL], ref[400.0].cpart[:, E.P_THERMAL],
+                               rtol=1e-12)
+    # a set_temperature by hand is overridden at the next step of the programme
+    sim.set_temperature(310.0)
+    sim.advance(max_events=1 << 60, t_stop=2.3)
+    assert sim.temperature_K == pytest.approx(400.0)

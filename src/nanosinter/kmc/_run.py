@@ -25,8 +25,6 @@ from nanosinter.kmc._config import (
     dumps_toml,
     load_toml,
     resolve,
-    temperature_at,
-    temperature_breaks,
 )
 from nanosinter.kmc._observe import OBS_COLUMNS, PARTICLE_COLUMNS
 from nanosinter.kmc._sim import Simulation
@@ -165,10 +163,6 @@ def run(config: dict[str, Any] | str | Path, out_dir: str | Path, *, seed: int =
     while True:
         next_obs = (math.floor(sim.time_s / every + 1e-9) + 1) * every
         t_stop = min(next_obs, until)
-        breaks = temperature_breaks(cfg, sim.time_s, t_stop)
-        if breaks:
-            t_stop = breaks[0]
-        sim.set_temperature(temperature_at(cfg, sim.time_s))
         next_ck = (sim.events // ck_every + 1) * ck_every
         stop = sim.advance(max_events=min(next_ck, max_ev), t_stop=t_stop)
         if bar is not None:

@@ -19,7 +19,7 @@ from nanosinter._atomic import atomic_path
 from nanosinter.errors import ConfigError, FileFormatError
 from nanosinter.kmc import _engine as E
 from nanosinter.kmc._carbon import carbon_coverage, mobility_factor, next_step_s, step_coverage
-from nanosinter.kmc._config import resolve, temperature_at
+from nanosinter.kmc._config import resolve, temperature_at, temperature_breaks
 from nanosinter.kmc._lattice import SPECIES, Grid, empty_grid, grid_for_box, support_mask
 from nanosinter.kmc._migration import Migration, anchor_sites, body_radius_nm
 from nanosinter.kmc._observe import _label, dimer_observables
@@ -325,18 +325,28 @@ class Simulation:
     def advance(self, *, max_events: int, t_stop: float) -> int:
         """Run until ``events == max_events`` or the clock would pass *t_stop*.
 
-        With migration or the carbon shell on, the engine is advanced in pieces that end at
-        the carbon-shell steps and at the migration candidate times (engine stops are exact:
-        its waiting times are memoryless); see :mod:`nanosinter.kmc._migration`.
+        The engine is advanced in pieces that end at the steps of the temperature programme
+        (``temperature.program_times_s``; the rates are held piecewise constant, each step at
+        the programme's temperature at its start, :func:`temperature_at`), at the carbon-shell
+        steps and at the migration candidate times (engine stops are exact: its waiting times
+        are memoryless); see :mod:`nanosinter.kmc._migration`. With a programme configured it
+        overrides :meth:`set_temperature` at every step; without one the temperature stays
+        what :meth:`set_temperature` last set.
 
         Returns the engine's stop reason (``STOP_EVENTS``, ``STOP_TIME``, ``STOP_FROZEN``).
         """
         mig = self.migration
         carbon = self.config["carbon"]["enabled"]
-        if mig is None and not carbon:
+        programme = bool(self.config["temperature"]["program_times_s"])
+        if mig is None and not carbon and not programme:
             return self._advance_engine(max_events, t_stop)
         while True:
             t_end = t_stop
+            if programme:
+                self.set_temperature(temperature_at(self.config, self.time_s))
+                breaks = temperature_breaks(self.config, self.time_s, t_stop)
+                if breaks:
+                    t_end = min(t_end, breaks[0])
             if carbon:
                 self._set_mobility(self._carbon_mobility(self.time_s))
                 t_end = min(t_end, next_step_s(self.config, self.time_s))
