@@ -3,7 +3,8 @@
 Run by hand:  .venv/bin/python benchmarks/analysis_accuracy.py --seeds 1 2 3 4 5 [--jobs N]
 
 Each seed renders the movie of the accuracy tests (``tests/analysis/synth.py``:
-``rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed)``: r1 = 7, r2 = 6.5 nm at
+``rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed,
+                                              **(settings_kw or {}))``: r1 = 7, r2 = 6.5 nm at
 0.1 nm/px, 100 e/A^2, support texture, 1 nm carbon rim, 0.3 nm blur, Poisson noise, drift),
 analyses it with ``analyze_movie`` and compares ``dimer.csv`` with the exact model geometry.
 Printed per seed and pooled over all seeds (medians over frames, as the tests pool them):
@@ -16,7 +17,9 @@ Printed per seed and pooled over all seeds (medians over frames, as the tests po
 - ``d``: median |error| of the (drift-invariant) centre distance (nm); target <= 0.2 nm;
 - ``contact``: contact frame found vs truth; target within 2 frames.
 
-``--json PATH`` also writes the per-seed numbers and per-frame errors.
+``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C`` and
+``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
+thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults).
 """
 
 from __future__ import annotations
@@ -36,16 +39,20 @@ sys.path.insert(0, str(HERE.parent / "tests" / "analysis"))
 TARGETS = {"r1": 0.3, "r2": 0.3, "neck": 0.3, "R": 0.25, "d": 0.2}
 
 
-def _errors(seed: int) -> dict:
+def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | None = None) -> dict:
     """Per-frame measured and true values of one seed's movie."""
     from synth import dimer_sequence, rendered_dimer_movie
     from table_rows import col, read_csv
 
-    from nanosinter.analysis import analyze_movie
+    from nanosinter.analysis import AnalysisOptions, analyze_movie
+    from nanosinter.analysis._dimer import DimerOptions
 
-    movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed)
+    movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed,
+                                              **(settings_kw or {}))
     with tempfile.TemporaryDirectory() as tmp:
-        summary = analyze_movie(movie, Path(tmp))
+        opt = (None if rim_model_nm is None
+               else AnalysisOptions(dimer=DimerOptions(rim_nm=rim_model_nm)))
+        summary = analyze_movie(movie, Path(tmp), options=opt)
         rows = read_csv(Path(tmp) / "dimer.csv")
     out = {"seed": seed, "contact_frame": summary["contact_frame"],
            "contact_frame_true": next(i for i, s in enumerate(shapes) if s.contact)}
@@ -92,12 +99,28 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--jobs", type=int, default=1, help="movies analysed at once")
     ap.add_argument("--json", type=Path, default=None, help="write per-frame errors here")
+    ap.add_argument("--texture", type=float, default=None,
+                    help="support-texture contrast of the renderer (diagnostic)")
+    ap.add_argument("--rim", type=float, default=None,
+                    help="carbon-rim thickness of the renderer, nm (diagnostic)")
+    ap.add_argument("--rim-model-nm", type=float, default=None,
+                    help="DimerOptions.rim_nm of the analysis (0: no rim in the neck model)")
     args = ap.parse_args(argv)
+    kw = {}
+    if args.texture is not None:
+        kw["texture_contrast"] = args.texture
+    if args.rim is not None:
+        kw["rim_thickness_nm"] = args.rim
+    kws = [kw] * len(args.seeds)
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            runs = list(pool.map(_errors, args.seeds))
+            runs = list(pool.map(_errors, args.seeds, kws, [args.rim_model_nm] * len(kws)))
     else:
-        runs = [_errors(s) for s in args.seeds]
+        runs = [_errors(s, kw, args.rim_model_nm) for s in args.seeds]
+    if kw:
+        print("renderer settings changed:", kw)
+    if args.rim_model_nm is not None:
+        print("analysis DimerOptions.rim_nm =", args.rim_model_nm)
     head = (f"{'seed':>8} {'r1':>6} {'r2':>6} {'neck':>6} {'signed':>7} {'R':>6} {'d':>6} "
             f"{'contact/true':>13} targets")
     print(head)
