@@ -90,8 +90,9 @@ class DimerOptions:
         1 nm (calibrated: estimated by eye from the faint rim in Tang et al. 2023, Fig. 3b,
         doi:10.3390/nano13243082, the renderer's default too). Off by default because on the
         test movies, whose 4 % support texture dominates the neck error, it does not lower
-        it (seeds 1-8 pooled 0.43 -> 0.42 nm, seeds 1+2 0.29 -> 0.36 nm); without texture it
-        halves it (seeds 1-5 0.26 -> 0.11 nm; docs/analysis.md "Accuracy").
+        it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
+        it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
+        (docs/analysis.md "Accuracy"): use it where the support texture is weak.
     """
 
     method: str = "profile"
