@@ -19,7 +19,9 @@ Printed per seed and pooled over all seeds (medians over frames, as the tests po
 
 ``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C`` and
 ``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
-thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults).
+thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults);
+``--rim-model-nm 1`` runs the analysis with the carbon-shell neck model
+(``DimerOptions(rim_nm=1.0)``, off by default).
 """
 
 from __future__ import annotations
