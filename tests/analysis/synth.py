@@ -137,9 +137,12 @@ def dimer_sequence(r1_nm=7.0, r2_nm=6.5, *, n_approach=8, n_neck=12, gap0_nm=2.5
 
 
 def rendered_dimer_movie(seq, *, seed=1, pixel_size_nm=0.1, dose_e_per_A2=100.0,
-                         drift_step_nm=0.1, angle_deg=10.0, fps=1.0, margin_nm=5.0):
+                         drift_step_nm=0.1, angle_deg=10.0, fps=1.0, margin_nm=5.0,
+                         **settings_kw):
     """Render a dimer sequence with the real renderer (texture, rim, blur, Poisson noise).
 
+    ``settings_kw`` go to ``RenderSettings`` (e.g. ``texture_contrast=0`` or
+    ``rim_thickness_nm=0`` to measure what one ingredient costs the analysis).
     Returns (Movie, list of DimerShape, drift (n, 2) nm of each frame relative to frame 0).
     """
     from nanosinter.imaging import FrameRenderer, RenderSettings
@@ -147,7 +150,8 @@ def rendered_dimer_movie(seq, *, seed=1, pixel_size_nm=0.1, dose_e_per_A2=100.0,
 
     r_max = max(max(kw["r1_nm"], kw["r2_nm"]) for kw in seq)
     length = max(kw["center_distance_nm"] + kw["r1_nm"] + kw["r2_nm"] for kw in seq)
-    settings = RenderSettings(pixel_size_nm=pixel_size_nm, dose_e_per_A2=dose_e_per_A2)
+    settings = RenderSettings(pixel_size_nm=pixel_size_nm, dose_e_per_A2=dose_e_per_A2,
+                              **settings_kw)
     grid = Grid.around((0.0, 0.0), (2 * r_max + 2 * margin_nm, length + 2 * margin_nm + 4),
                        pixel_size_nm)
     rng = np.random.default_rng(seed)

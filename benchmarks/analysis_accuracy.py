@@ -1,0 +1,142 @@
+"""Dimer-geometry accuracy on rendered sintering movies with known truth (issue 5 targets).
+
+Run by hand:  .venv/bin/python benchmarks/analysis_accuracy.py --seeds 1 2 3 4 5 [--jobs N]
+
+Each seed renders the movie of the accuracy tests (``tests/analysis/synth.py``:
+``rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed,
+                                              **(settings_kw or {}))``: r1 = 7, r2 = 6.5 nm at
+0.1 nm/px, 100 e/A^2, support texture, 1 nm carbon rim, 0.3 nm blur, Poisson noise, drift),
+analyses it with ``analyze_movie`` and compares ``dimer.csv`` with the exact model geometry.
+Printed per seed and pooled over all seeds (medians over frames, as the tests pool them):
+
+- ``r1``, ``r2``: median |error| (nm), all frames; target <= 0.3 nm;
+- ``neck``: median |error| (nm) on frames with true neck radius > 1 nm; target <= 0.3 nm;
+  ``neck_signed``: the median signed error (nm) on the same frames;
+- ``R``: median relative |error| on frames with true neck curvature radius >= 1 nm;
+  target <= 25 %;
+- ``d``: median |error| of the (drift-invariant) centre distance (nm); target <= 0.2 nm;
+- ``contact``: contact frame found vs truth; target within 2 frames.
+
+``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C`` and
+``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
+thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults);
+``--rim-model-nm 1`` runs the analysis with the carbon-shell neck model
+(``DimerOptions(rim_nm=1.0)``, off by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "analysis"))
+
+TARGETS = {"r1": 0.3, "r2": 0.3, "neck": 0.3, "R": 0.25, "d": 0.2}
+
+
+def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | None = None) -> dict:
+    """Per-frame measured and true values of one seed's movie."""
+    from synth import dimer_sequence, rendered_dimer_movie
+    from table_rows import col, read_csv
+
+    from nanosinter.analysis import AnalysisOptions, analyze_movie
+    from nanosinter.analysis._dimer import DimerOptions
+
+    movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed,
+                                              **(settings_kw or {}))
+    with tempfile.TemporaryDirectory() as tmp:
+        opt = (None if rim_model_nm is None
+               else AnalysisOptions(dimer=DimerOptions(rim_nm=rim_model_nm)))
+        summary = analyze_movie(movie, Path(tmp), options=opt)
+        rows = read_csv(Path(tmp) / "dimer.csv")
+    out = {"seed": seed, "contact_frame": summary["contact_frame"],
+           "contact_frame_true": next(i for i, s in enumerate(shapes) if s.contact)}
+    for name in ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm",
+                 "center_distance_nm"):
+        out[name] = [float(v) for v in col(rows, name)]
+        out[name + "_true"] = [float(getattr(s, name)) for s in shapes]
+    return out
+
+
+def _stats(runs: list[dict]) -> dict:
+    """Median errors pooled over ``runs`` (one run: that seed's numbers)."""
+
+    def cat(name):
+        m = np.concatenate([np.asarray(r[name], float) for r in runs])
+        t = np.concatenate([np.asarray(r[name + "_true"], float) for r in runs])
+        return m, t
+
+    res = {}
+    for key, name in (("r1", "r1_nm"), ("r2", "r2_nm"), ("d", "center_distance_nm")):
+        m, t = cat(name)
+        res[key] = float(np.median(np.abs(m - t)))
+    m, t = cat("neck_radius_nm")
+    keep = np.isfinite(t) & (t > 1.0)
+    err = m[keep] - t[keep]
+    # A frame with no neck measured (NaN) counts as a miss of the whole true neck.
+    err = np.where(np.isfinite(err), err, -t[keep])
+    res["neck"] = float(np.median(np.abs(err)))
+    res["neck_signed"] = float(np.median(err))
+    m, t = cat("neck_curvature_radius_nm")
+    keep = np.isfinite(t) & (t >= 1.0)
+    rel = np.abs(m[keep] / t[keep] - 1.0)
+    rel = np.where(np.isfinite(rel), rel, 1.0)
+    res["R"] = float(np.median(rel))
+    cf = [(r["contact_frame"], r["contact_frame_true"]) for r in runs]
+    res["contact"] = " ".join(f"{'-' if a is None else a}/{b}" for a, b in cf)
+    res["contact_ok"] = all(a is not None and abs(a - b) <= 2 for a, b in cf)
+    res["ok"] = res["contact_ok"] and all(res[k] <= v for k, v in TARGETS.items())
+    return res
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    ap.add_argument("--jobs", type=int, default=1, help="movies analysed at once")
+    ap.add_argument("--json", type=Path, default=None, help="write per-frame errors here")
+    ap.add_argument("--texture", type=float, default=None,
+                    help="support-texture contrast of the renderer (diagnostic)")
+    ap.add_argument("--rim", type=float, default=None,
+                    help="carbon-rim thickness of the renderer, nm (diagnostic)")
+    ap.add_argument("--rim-model-nm", type=float, default=None,
+                    help="DimerOptions.rim_nm of the analysis (0: no rim in the neck model)")
+    args = ap.parse_args(argv)
+    kw = {}
+    if args.texture is not None:
+        kw["texture_contrast"] = args.texture
+    if args.rim is not None:
+        kw["rim_thickness_nm"] = args.rim
+    kws = [kw] * len(args.seeds)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            runs = list(pool.map(_errors, args.seeds, kws, [args.rim_model_nm] * len(kws)))
+    else:
+        runs = [_errors(s, kw, args.rim_model_nm) for s in args.seeds]
+    if kw:
+        print("renderer settings changed:", kw)
+    if args.rim_model_nm is not None:
+        print("analysis DimerOptions.rim_nm =", args.rim_model_nm)
+    head = (f"{'seed':>8} {'r1':>6} {'r2':>6} {'neck':>6} {'signed':>7} {'R':>6} {'d':>6} "
+            f"{'contact/true':>13} targets")
+    print(head)
+    rows = [(str(r["seed"]), _stats([r])) for r in runs]
+    rows.append(("pooled", _stats(runs)))
+    for label, st in rows:
+        print(f"{label:>8} {st['r1']:6.3f} {st['r2']:6.3f} {st['neck']:6.3f} "
+              f"{st['neck_signed']:+7.3f} {100 * st['R']:5.1f}% {st['d']:6.3f} "
+              f"{st['contact']:>13} {'met' if st['ok'] else 'MISSED'}")
+    print("targets: r1, r2, neck <= 0.3 nm; R <= 25 %; d <= 0.2 nm; contact within 2 frames")
+    if args.json is not None:
+        args.json.write_text(json.dumps({"runs": runs, "stats": dict(rows)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
