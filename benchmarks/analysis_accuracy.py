@@ -61,6 +61,7 @@ def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | No
     for name in ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm",
                  "center_distance_nm"):
         out[name] = [float(v) for v in col(rows, name)]
+        out[name + "_err"] = [float(v) for v in col(rows, name + "_err")]
         out[name + "_true"] = [float(getattr(s, name)) for s in shapes]
     return out
 
@@ -93,7 +94,33 @@ def _stats(runs: list[dict]) -> dict:
     res["contact"] = " ".join(f"{'-' if a is None else a}/{b}" for a, b in cf)
     res["contact_ok"] = all(a is not None and abs(a - b) <= 2 for a, b in cf)
     res["ok"] = res["contact_ok"] and all(res[k] <= v for k, v in TARGETS.items())
+    res["coverage"] = _coverage(runs)
     return res
+
+
+def _coverage(runs: list[dict]) -> dict:
+    """Fraction of frames whose |measured - true| is within 1 and 2 reported sigmas.
+
+    Frames as in :func:`_stats` (neck: true r > 1 nm; R: true R >= 1 nm); a frame without a
+    value or without a finite error counts as not covered. A Gaussian error bar covers 68 %
+    and 95 %.
+    """
+    out = {}
+    for key, name, lo in (("r1", "r1_nm", None), ("r2", "r2_nm", None),
+                          ("neck", "neck_radius_nm", 1.0),
+                          ("R", "neck_curvature_radius_nm", 1.0),
+                          ("d", "center_distance_nm", None)):
+        m = np.concatenate([np.asarray(r[name], float) for r in runs])
+        e = np.concatenate([np.asarray(r[name + "_err"], float) for r in runs])
+        t = np.concatenate([np.asarray(r[name + "_true"], float) for r in runs])
+        keep = np.isfinite(t) & ((t > lo) if lo is not None else True)
+        if key == "R":
+            keep &= t >= lo
+        z = np.abs(m[keep] - t[keep]) / e[keep]
+        z = np.where(np.isfinite(z), z, np.inf)
+        out[key] = (float(np.mean(z <= 1.0)), float(np.mean(z <= 2.0)),
+                    float(np.median(z)) if z.size else float("nan"))
+    return out
 
 
 def main(argv=None) -> int:
@@ -133,6 +160,14 @@ def main(argv=None) -> int:
               f"{st['neck_signed']:+7.3f} {100 * st['R']:5.1f}% {st['d']:6.3f} "
               f"{st['contact']:>13} {'met' if st['ok'] else 'MISSED'}")
     print("targets: r1, r2, neck <= 0.3 nm; R <= 25 %; d <= 0.2 nm; contact within 2 frames")
+    print("\nreported uncertainties: fraction of frames within 1 / 2 sigma (Gaussian: 0.68 / "
+          "0.95), median |error|/sigma")
+    print(f"{'seed':>8} " + " ".join(f"{k:>16}" for k in ("r1", "r2", "neck", "R", "d")))
+    for label, st in rows:
+        cov = st["coverage"]
+        print(f"{label:>8} " + " ".join(
+            f"{cov[k][0]:4.2f}/{cov[k][1]:4.2f}/{cov[k][2]:5.1f}" for k in
+            ("r1", "r2", "neck", "R", "d")))
     if args.json is not None:
         args.json.write_text(json.dumps({"runs": runs, "stats": dict(rows)}, indent=1))
     return 0

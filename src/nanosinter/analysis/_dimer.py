@@ -20,6 +20,7 @@ from nanosinter.analysis._profile import (
     noise_correlation_area,
 )
 from nanosinter.analysis._segment import Segmentation, dilate4
+from nanosinter.analysis._uncert import sandwich_covariance, support_autocovariance
 from nanosinter.errors import AnalysisError, InputError
 from nanosinter.geometry import DimerGeometry, measure_dimer_mask
 
@@ -93,6 +94,11 @@ class DimerOptions:
         it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
         it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
         (docs/analysis.md "Accuracy"): use it where the support texture is weak.
+    noise_lag_nm : float
+        Largest lag of the support's noise autocovariance used for the reported errors of
+        r1, r2, the centre distance and the neck radius (:mod:`nanosinter.analysis._uncert`):
+        2 nm, five grain sizes of amorphous-carbon texture (~0.4 nm; the renderer's
+        ``texture_correlation_nm``), beyond which it is zero within its noise.
     """
 
     method: str = "profile"
@@ -107,6 +113,7 @@ class DimerOptions:
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 0.0
+    noise_lag_nm: float = 2.0
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -114,6 +121,7 @@ class DimerOptions:
         check_positive("denoise_sigma_px", self.denoise_sigma_px, allow_zero=True)
         check_positive("contact_sigma", self.contact_sigma)
         check_positive("rim_nm", self.rim_nm, allow_zero=True)
+        check_positive("noise_lag_nm", self.noise_lag_nm)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
@@ -490,6 +498,7 @@ class DimerAnalyzer:
             else:
                 used_starts = starts
             fits = run(used_starts, **kw)
+            sel_fit = sel
             ok = all(self._sane(f, c, r) for f, c, r in zip(fits, centres, radii, strict=True))
             if not ok and warm is not None:
                 used_starts = starts
@@ -521,6 +530,7 @@ class DimerAnalyzer:
                 if all(self._sane(f, c, r) for f, c, r in zip(refit, centres, radii,
                                                              strict=True)):
                     fits = refit
+                    sel_fit = sel
         else:
             f = fit_lobe(tb[picks[0]], xx[picks[0]], yy[picks[0]], x0=centres[0][0],
                          y0=centres[0][1], r0=radii[0], inflate=inflate, **kw)
@@ -544,6 +554,31 @@ class DimerAnalyzer:
         u = (c2 - c1) / max(d, 1e-12)
         de = float(math.sqrt((u[0] * f1.errors["x"]) ** 2 + (u[1] * f1.errors["y"]) ** 2
                              + (u[0] * f2.errors["x"]) ** 2 + (u[1] * f2.errors["y"]) ** 2))
+        # Reported errors: propagated under the support's measured noise autocovariance
+        # (texture grain + shot noise; _uncert). The contact tests below keep the white-noise
+        # errors (r1e, r2e, de) their thresholds were calibrated with.
+        r1e_rep, r2e_rep, de_rep = r1e, r2e, de
+        kern_b = support_autocovariance(
+            tb, support[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).all(axis=3).all(axis=1),
+            max(math.ceil(self.opt.noise_lag_nm / (b * ps)), 2))
+        if kern_b is not None and f1.jac is not None:
+            rows_f, cols_f = np.nonzero(sel_fit)
+            cov = sandwich_covariance(f1.jac, rows_f, cols_f, tb.shape, kern_b, f1.resid_var)
+            if np.all(np.isfinite(cov)):
+                sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+                grad = np.zeros(cov.shape[0])
+                grad[[0, 1, 3, 4]] = (-u[0], -u[1], u[0], u[1])
+                r1e_rep = max(r1e, float(sd[2]))
+                r2e_rep = max(r2e, float(sd[5]))
+                de_rep = max(de, math.sqrt(max(float(grad @ cov @ grad), 0.0)))
+        kern_cache: list = []
+
+        def kern_full():
+            # The same at full resolution, for the neck fit (computed once, when needed).
+            if not kern_cache:
+                kern_cache.append(support_autocovariance(
+                    tau_raw, support, max(math.ceil(self.opt.noise_lag_nm / ps), 2)))
+            return kern_cache[0]
         k = 0.5 * (f1.values["k"] + f2.values["k"])
         sig = 0.5 * (f1.values["sigma"] + f2.values["sigma"])
         off = 0.5 * (f1.values["b"] + f2.values["b"])
@@ -597,7 +632,8 @@ class DimerAnalyzer:
             ni = fit_neck_image(
                 tau_raw[ra:rb, ca:cb], ps, c1_xy=(c1[0] - ca * ps, c1[1] - ra * ps),
                 axis_u=u, r1=r1v, r2=r2v, d=d, k=k, b=rn_fit.values["b"], sigma=sig,
-                rn0=rn_start, window=win[ra:rb, ca:cb], inflate=max(inflate * b * b, 1.0))
+                rn0=rn_start, window=win[ra:rb, ca:cb], inflate=max(inflate * b * b, 1.0),
+                noise_kernel=kern_full())
             return ni if np.isfinite(ni.values["rn"]) else None
 
         def neck_rim_image(rn_start):
@@ -662,7 +698,8 @@ class DimerAnalyzer:
 
         def finish(c, ni_, fl):
             return self._finish(c, ni_, fl, rn_fit=rn_fit, neck_image=neck_rim_image, g0=g0,
-                                r1v=r1v, r2v=r2v, r1e=r1e, r2e=r2e, d=d, de=de, s0=s0,
+                                r1v=r1v, r2v=r2v, r1e=r1e_rep, r2e=r2e_rep, d=d, de=de_rep,
+                                s0=s0,
                                 gap_fit=gap_fit, c1=c1, c2=c2, u=u)
 
         if (not contact and rn_fit is not None and not touching
@@ -707,8 +744,8 @@ class DimerAnalyzer:
             if ni is None:
                 ni = neck_image(neck)
             if ni is not None and ni.values["rn"] > 0:
-                neck_e = max(ni.errors["rn"], 0.5 * abs(ni.values["rn"]
-                                                      - rn_fit.values["rn"]) / 3)
+                neck_e = max(ni.errors.get("rn_total", ni.errors["rn"]),
+                             0.5 * abs(ni.values["rn"] - rn_fit.values["rn"]) / 3)
                 neck = ni.values["rn"]
             rm = np.array(g0.neck_curvature_radii_nm, dtype=float)
             um = g0.neck_radius_nm

@@ -104,6 +104,12 @@ class ProfileFit:
     rms: float
     n_pixels: int
     success: bool
+    #: Jacobian of the model at the solution (pixels in the caller's order x parameters),
+    #: for error propagation under correlated noise (:mod:`nanosinter.analysis._uncert`);
+    #: set by :func:`fit_two_lobes` only.
+    jac: np.ndarray | None = None
+    #: mean squared residual of the fit
+    resid_var: float = float("nan")
 
 
 def _covariance(res, inflate: float) -> np.ndarray:
@@ -291,13 +297,16 @@ def fit_two_lobes(
     res.x[8] = abs(res.x[8]) + 0.02
     err = _covariance(res, inflate)
     rms = float(np.sqrt(np.mean(res.fun**2)))
+    jac = np.empty_like(res.jac)
+    jac[order] = res.jac
     out = []
     for j in (0, 3):
         idx = [j, j + 1, j + 2, 6, 7, 8]
         names = ("x", "y", "r", "k", "b", "sigma")
         out.append(ProfileFit(dict(zip(names, (float(res.x[i]) for i in idx), strict=True)),
                               dict(zip(names, (float(err[i]) for i in idx), strict=True)),
-                              rms, int(tau.size), bool(res.success)))
+                              rms, int(tau.size), bool(res.success), jac=jac,
+                              resid_var=rms * rms))
     return out[0], out[1]
 
 
@@ -373,6 +382,7 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
 def fit_neck_image(
     tau: np.ndarray, pixel_size_nm: float, *, c1_xy, axis_u, r1: float, r2: float, d: float,
     k: float, b: float, sigma: float, rn0: float, window: np.ndarray, inflate: float = 1.0,
+    noise_kernel: np.ndarray | None = None,
 ) -> ProfileFit:
     """Fit the neck radius to the image of the neck region with the Figure 3g outline.
 
@@ -383,10 +393,15 @@ def fit_neck_image(
     compared with the contrast inside ``window``; ``rn`` (grid search then parabola) and the
     background ``b`` (linear, exact) are fitted; ``b`` and ``rn0`` are not needed as starts.
 
+    With ``noise_kernel`` (the support's noise autocovariance on this pixel grid,
+    :func:`nanosinter.analysis._uncert.support_autocovariance`) the error ``rn_total`` is
+    propagated under that correlated noise (support texture included; contrast scale and
+    background profiled out); ``rn`` keeps the white-noise error that the contact tests use.
+
     Returns
     -------
     ProfileFit
-        keys ``rn``, ``b``.
+        keys ``rn``, ``b`` (errors: ``rn``, ``b`` and, with ``noise_kernel``, ``rn_total``).
 
     References
     ----------
@@ -464,9 +479,27 @@ def fit_neck_image(
     # Evidence for a neck at all: the drop of the (noise-normalised) sum of squares from the
     # no-neck model (rn = 0) to the best fit, a chi-square-like statistic with one parameter.
     dchi2 = (cost0 - c_best) / max(s2 * inflate, 1e-300)
+    errors = {"rn": max(err, 0.0), "b": math.sqrt(s2 / n)}
+    if noise_kernel is not None and np.isfinite(curv):
+        from nanosinter.analysis._uncert import sandwich_covariance
+
+        # d model / d rn on the window, with the linear nuisances (scale x model, background)
+        # projected out; var(rn) = g^T Sigma g / (g^T g)^2 for the projected derivative g.
+        step = 0.5 * h
+        m_best = model(best, 0.0)[window]
+        g = scale * (model(min(best + step, r_cap), 0.0)[window]
+                     - model(max(best - step, 0.0), 0.0)[window]) / (
+            min(best + step, r_cap) - max(best - step, 0.0))
+        q = np.column_stack([m_best, np.ones_like(m_best)])
+        coef, *_ = np.linalg.lstsq(q, g, rcond=None)
+        g = g - q @ coef
+        if float(g @ g) > 0:
+            rows, cols = np.nonzero(window)
+            var = sandwich_covariance(g[:, None], rows, cols, window.shape, noise_kernel,
+                                      c_best / max(n, 1))[0, 0]
+            errors["rn_total"] = math.sqrt(max(float(var), 0.0))
     return ProfileFit({"rn": best, "b": off, "scale": scale, "dchi2": dchi2},
-                      {"rn": max(err, 0.0), "b": math.sqrt(s2 / n)},
-                      math.sqrt(c_best / max(n, 1)), n, bool(np.isfinite(curv)))
+                      errors, math.sqrt(c_best / max(n, 1)), n, bool(np.isfinite(curv)))
 
 
 def _rim_radial_table(radius: float, k: float, amp: float, sigma: float, rim_nm: float,
