@@ -518,6 +518,18 @@ def _neck_arcs(outline, f1, f2, c1, u, d, ps, corr, sig):
         return np.where(ss > st2, np.hypot(ss - d, tt) - r2, res)
 
     log_grid = np.linspace(np.log(r_lo), np.log(r_hi), 120)
+
+    def grid_costs(side, pts):
+        # ``cost`` at every radius of the grid at once (the same arithmetic, one row each).
+        big_r = np.exp(log_grid)[:, None]
+        ss, tt = s[pts][None, :], side * t[pts][None, :]
+        xc = (d * d + (r1 + big_r) ** 2 - (r2 + big_r) ** 2) / (2 * d)
+        yc = np.sqrt(np.maximum((r1 + big_r) ** 2 - xc * xc, 0.0))
+        st1, st2 = xc * r1 / (r1 + big_r), d + (xc - d) * r2 / (r2 + big_r)
+        res = np.hypot(ss - xc, tt - yc) - big_r
+        res = np.where(ss < st1, np.hypot(ss, tt) - r1, res)
+        res = np.where(ss > st2, np.hypot(ss - d, tt) - r2, res)
+        return np.sum(res**2, axis=1)
     arcs = []
     for side in (1.0, -1.0):
         pts = (s > 0) & (s < d) & (side * t > 0)
@@ -528,7 +540,7 @@ def _neck_arcs(outline, f1, f2, c1, u, d, ps, corr, sig):
         def cost(log_r, side=side, pts=pts):
             return float(np.sum(residuals(float(np.exp(log_r)), side, pts) ** 2))
 
-        costs = np.array([cost(g) for g in log_grid])
+        costs = grid_costs(side, pts)
         k = int(np.argmin(costs))
         lo_k, hi_k = log_grid[max(k - 1, 0)], log_grid[min(k + 1, len(log_grid) - 1)]
         res = minimize_scalar(cost, bounds=(lo_k, hi_k), method="bounded",
