@@ -72,27 +72,46 @@ def chord_tables(
     s = max(float(sigma), 1e-4)
     h = max(min(s / 4.0, r / 20.0, 0.02), 0.002)
     n_half = math.ceil((r + 6.0 * s) / h) + 1
-    gf = np.arange(-n_half, n_half + 1) * h
+    nk = math.ceil(4 * s / h)
+    # The tables are even in g: only g >= 0 is kept, which needs the cell chords from
+    # g = -nk h on (the kernel's reach); the grid is -n_half .. n_half steps as before.
+    gf = np.arange(-nk, n_half + 1) * h
     lo = np.clip((gf - 0.5 * h) / r, -1.0, 1.0)
     hi = np.clip((gf + 0.5 * h) / r, -1.0, 1.0)
     a_lo, a_hi = np.arcsin(lo), np.arcsin(hi)
     chord = r * r * ((hi * np.sqrt(1.0 - hi * hi) + a_hi)
                      - (lo * np.sqrt(1.0 - lo * lo) + a_lo)) / h
     dchord_dr = 2.0 * r * (a_hi - a_lo) / h
-    nk = math.ceil(4 * s / h)
     kx = np.arange(-nk, nk + 1) * h
     ker = np.exp(-0.5 * (kx / s) ** 2)
     ker /= ker.sum()
     w = kx * kx / s**3
     dker = ker * (w - float(np.sum(ker * w)))  # d/ds of the normalised kernel
-    i0 = n_half  # index of g = 0
-    c = np.convolve(chord, ker, mode="same")[i0:]
-    d_r = np.convolve(dchord_dr, ker, mode="same")[i0:]
-    d_s = np.convolve(chord, dker, mode="same")[i0:]
+    # Output g = k h (k = 0 .. n_half) of the "same"-size convolution over the whole grid
+    # is element 2 nk + k of the full convolution of the chords from g = -nk h.
+    keep = slice(2 * nk, 2 * nk + n_half + 1)
+    c = np.convolve(chord, ker)[keep]
+    d_r = np.convolve(dchord_dr, ker)[keep]
+    d_s = np.convolve(chord, dker)[keep]
     d_rho = np.gradient(c, h)
-    g = np.arange(c.size) * h
-    return (np.interp(x, g, c, right=0.0), np.interp(x, g, d_rho, right=0.0),
-            np.interp(x, g, d_r, right=0.0), np.interp(x, g, d_s, right=0.0))
+    # Linear interpolation on the uniform grid g = k h (zero beyond its end, as
+    # np.interp(..., right=0)): one index and weight for the four tables.
+    q = x / h
+    beyond = ~(q <= n_half)  # also NaN (np.interp gives NaN there, set below)
+    any_beyond = bool(beyond.any())
+    if any_beyond:
+        q = np.where(beyond, 0.0, q)
+    k = np.minimum(q.astype(np.intp), n_half - 1)
+    t = q - k
+    out = []
+    for tab in (c, d_rho, d_r, d_s):
+        f0 = tab[k]
+        v = f0 + t * (tab[k + 1] - f0)
+        if any_beyond:
+            v[beyond] = 0.0
+            v[np.isnan(x)] = np.nan
+        out.append(v)
+    return out[0], out[1], out[2], out[3]
 
 
 @dataclass
