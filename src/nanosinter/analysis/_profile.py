@@ -90,9 +90,22 @@ def chord_tables(
     # Output g = k h (k = 0 .. n_half) of the "same"-size convolution over the whole grid
     # is element 2 nk + k of the full convolution of the chords from g = -nk h.
     keep = slice(2 * nk, 2 * nk + n_half + 1)
-    c = np.convolve(chord, ker)[keep]
-    d_r = np.convolve(dchord_dr, ker)[keep]
-    d_s = np.convolve(chord, dker)[keep]
+    if nk <= 100:
+        c = np.convolve(chord, ker)[keep]
+        d_r = np.convolve(dchord_dr, ker)[keep]
+        d_s = np.convolve(chord, dker)[keep]
+    else:
+        # Long kernels (a blur of many grid steps: thin necks, h down to 0.002 nm): the
+        # same full convolutions by FFT (equal to round-off, ~1e-16 of the largest value),
+        # 5-10x cheaper than the direct sums of ~10^6 products each.
+        from scipy import fft as sfft
+
+        size = sfft.next_fast_len(chord.size + ker.size - 1, real=True)
+        f_ch = sfft.rfft(chord, size)
+        f_k = sfft.rfft(ker, size)
+        c = sfft.irfft(f_ch * f_k, size)[keep]
+        d_r = sfft.irfft(sfft.rfft(dchord_dr, size) * f_k, size)[keep]
+        d_s = sfft.irfft(f_ch * sfft.rfft(dker, size), size)[keep]
     d_rho = np.gradient(c, h)
     # Linear interpolation on the uniform grid g = k h (zero beyond its end, as
     # np.interp(..., right=0)): one index and weight for the four tables.
