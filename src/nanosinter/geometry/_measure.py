@@ -299,15 +299,32 @@ def _profile(
     t0, t1 = t, np.roll(t, -1)
     top = np.full(s_grid.shape, -np.inf)
     bot = np.full(s_grid.shape, np.inf)
-    chunk = max(1, 2_000_000 // max(len(s), 1))
-    for a in range(0, len(s_grid), chunk):
-        g = s_grid[a : a + chunk, None]
-        cross = (s0 - g) * (s1 - g) <= 0
-        cross &= s0 != s1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tc = t0 + (g - s0) / (s1 - s0) * (t1 - t0)
-        top[a : a + chunk] = np.where(cross, tc, -np.inf).max(axis=1)
-        bot[a : a + chunk] = np.where(cross, tc, np.inf).min(axis=1)
+    grid = np.asarray(s_grid, dtype=np.float64)
+    if grid.size > 1 and not np.all(grid[1:] >= grid[:-1]):
+        order = np.argsort(grid, kind="stable")
+        t_o, b_o = _profile(outline, origin, u, grid[order])
+        top[order], bot[order] = t_o, b_o
+        return top, bot
+    # Segment (s0, t0) -> (s1, t1) crosses the lines s = g with min(s0, s1) <= g <=
+    # max(s0, s1) (the sign test (s0 - g)(s1 - g) <= 0): a contiguous run of the sorted
+    # grid, so only those (segment, line) pairs are evaluated (a few per line, instead of
+    # every segment against every line).
+    moving = s0 != s1
+    seg = np.flatnonzero(moving)
+    lo = np.minimum(s0[seg], s1[seg])
+    hi = np.maximum(s0[seg], s1[seg])
+    first = np.searchsorted(grid, lo, side="left")
+    count = np.searchsorted(grid, hi, side="right") - first
+    total = int(count.sum())
+    if total:
+        which = np.repeat(np.arange(seg.size), count)
+        starts = np.cumsum(count) - count
+        gi = first[which] + (np.arange(total) - starts[which])
+        k = seg[which]
+        g = grid[gi]
+        tc = t0[k] + (g - s0[k]) / (s1[k] - s0[k]) * (t1[k] - t0[k])
+        np.maximum.at(top, gi, tc)
+        np.minimum.at(bot, gi, tc)
     bad = ~np.isfinite(top) | ~np.isfinite(bot)
     top[bad] = np.nan
     bot[bad] = np.nan
