@@ -316,9 +316,11 @@ def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -
     return _segment_prepared(img, flags, options or SegmentOptions())
 
 
-def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions) -> Segmentation:
+def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
+                      binned: np.ndarray | None = None) -> Segmentation:
     """:func:`segment_frame` of a frame that :func:`prepare_frame` returned (``img`` is
-    modified in place: hot pixels)."""
+    modified in place: hot pixels). ``binned``: ``_bin(img, opt.bin_factor)`` computed
+    before, used when no hot pixel was replaced (not modified)."""
     b = int(opt.bin_factor)
     shape_b = (img.shape[0] // b, img.shape[1] // b)
     empty = np.zeros(shape_b, np.int32)
@@ -337,7 +339,7 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions) ->
     n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw, mode)
     if n_hot:
         flags.append(f"{n_hot} hot pixels replaced")
-    work = _bin(img, b)
+    work = binned if (binned is not None and not n_hot and b > 1) else _bin(img, b)
     if opt.denoise == "gaussian" and opt.denoise_sigma_px > 0:
         work = ndi.gaussian_filter(work, opt.denoise_sigma_px / b, mode="nearest")
     elif opt.denoise == "median" and opt.denoise_sigma_px > 0:
