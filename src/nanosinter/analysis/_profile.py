@@ -109,22 +109,22 @@ def chord_tables(
     d_rho = np.gradient(c, h)
     # Linear interpolation on the uniform grid g = k h (zero beyond its end, as
     # np.interp(..., right=0)): one index and weight for the four tables.
-    q = x / h
+    q = x.reshape(-1) / h
     beyond = ~(q <= n_half)  # also NaN (np.interp gives NaN there, set below)
     any_beyond = bool(beyond.any())
     if any_beyond:
         q = np.where(beyond, 0.0, q)
     k = np.minimum(q.astype(np.intp), n_half - 1)
     t = q - k
-    out = []
-    for tab in (c, d_rho, d_r, d_s):
-        f0 = tab[k]
-        v = f0 + t * (tab[k + 1] - f0)
-        if any_beyond:
-            v[beyond] = 0.0
-            v[np.isnan(x)] = np.nan
-        out.append(v)
-    return out[0], out[1], out[2], out[3]
+    # The four tables side by side: one gather of the rows k and k + 1 for all of them.
+    tabs = np.stack([c, d_rho, d_r, d_s], axis=1)
+    f0 = tabs[k]
+    v = f0 + t[:, None] * (tabs[k + 1] - f0)
+    if any_beyond:
+        v[beyond] = 0.0
+        v[np.isnan(x.reshape(-1))] = np.nan
+    v = v.reshape((*x.shape, 4))
+    return v[..., 0], v[..., 1], v[..., 2], v[..., 3]
 
 
 @dataclass
