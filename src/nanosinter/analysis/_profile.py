@@ -345,7 +345,8 @@ class _LMResult:
 def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
     """Bounded Levenberg-Marquardt on the normal equations (few parameters, many pixels).
 
-    ``evaluate(p)`` returns a mapping with ``resid`` (n,) and ``jac`` (n, m). Steps are
+    ``evaluate(p)`` returns a mapping with ``resid`` (n,) and ``jac`` (n, m), new arrays on
+    every call (they are kept, not copied). Steps are
     ``(J^T J + lam diag(J^T J)) dp = -J^T r`` (Marquardt's scaling), clipped to the bounds;
     a step that lowers the sum of squares is taken and ``lam`` divided by 3, otherwise
     ``lam`` is multiplied by 4. Stops when an accepted step lowers the sum of squares by less
@@ -360,7 +361,9 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
     """
     p = np.clip(np.asarray(p0, dtype=np.float64), lo, hi)
     st = evaluate(p)
-    r, jac = st["resid"].copy(), st["jac"].copy(order="K")
+    # ``evaluate`` returns new arrays on every call (both callers here do): kept without
+    # copies.
+    r, jac = st["resid"], st["jac"]
     cost = float(r @ r)
     lam = 1e-3
     nfev = 1
@@ -389,7 +392,7 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
                 sd = np.full(p.size, np.inf)
             done = ((cost - cost_new <= rtol * cost)
                     or bool(np.all(np.abs(p_new - p) <= 0.25 * sd)))
-            p, r, jac, cost = p_new, r_new.copy(), st["jac"].copy(order="K"), cost_new
+            p, r, jac, cost = p_new, r_new, st["jac"], cost_new
             lam = max(lam / 3.0, 1e-9)
             if done:
                 success = True
