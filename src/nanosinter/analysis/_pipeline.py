@@ -268,6 +268,7 @@ def _warm_overlay() -> None:
     import matplotlib.backends.backend_agg
     import matplotlib.figure
     import matplotlib.patches
+    import PIL.PngImagePlugin  # noqa: F401
 
 
 class _Frames:
