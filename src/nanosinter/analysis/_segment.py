@@ -238,7 +238,12 @@ def _remove_hot_pixels(frame: np.ndarray, sigma: float, noise: float, centre: fl
     """Replace isolated extreme pixels by their 3x3 median, in place; return how many."""
     if sigma <= 0 or noise <= 0:
         return 0
-    cand = np.flatnonzero(np.abs(frame - centre).ravel() > sigma * noise)
+    # |frame - centre| > sigma * noise in the frame's precision, as numpy evaluates it
+    # (a Python float operand takes the array's dtype), with one scratch array.
+    dev = np.subtract(frame, centre)
+    np.abs(dev, out=dev)
+    cand = np.flatnonzero(np.greater(dev, sigma * noise).ravel())
+    del dev
     if cand.size == 0 or cand.size > 0.01 * frame.size:
         return 0
     fixed = 0
@@ -267,6 +272,10 @@ def prepare_frame(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
         raise InputError(f"frame must be real numbers, got dtype {arr.dtype}")
     out = arr.astype(np.float32, copy=True)
     flags: list[str] = []
+    # All finite iff the extremes are (NaN propagates through min and max): two reductions
+    # instead of a boolean image.
+    if out.size and np.isfinite(out.min()) and np.isfinite(out.max()):
+        return out, flags
     finite = np.isfinite(out)
     if not finite.all():
         n_bad = int((~finite).sum())
