@@ -173,7 +173,8 @@ def measure_dimer_mask(
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     if any(np.any(labels[border] == k) for k in keep):
         flags.append("touches the image border")
-    outlines = [_outline(img, labels, k, sigma) * ps for k in keep]
+    slices = ndi.find_objects(labels)
+    outlines = [_outline(img, labels, k, sigma, slices[k - 1]) * ps for k in keep]
     corr = max(1.0, 2.0 * sigma + 1.0)
     if len(keep) == 2:
         geom = _measure_two(outlines, ps, corr)
@@ -210,17 +211,28 @@ def _as_coverage(mask: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float) -> np.ndarray:
-    """Closed sub-pixel outline (x, y in pixels) of body ``k``, as an (n, 2) array."""
+def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float,
+             sl: tuple[slice, slice] | None = None) -> np.ndarray:
+    """Closed sub-pixel outline (x, y in pixels) of body ``k``, as an (n, 2) array
+    (``sl``: its bounding box, ``ndi.find_objects(labels)[k - 1]``)."""
     from skimage.measure import find_contours
     from skimage.segmentation import expand_labels
 
     pad = math.ceil(3 * sigma) + 2
-    sl = ndi.find_objects((labels == k).astype(np.int8))[0]
+    if sl is None:
+        sl = ndi.find_objects((labels == k).astype(np.int8))[0]
     r0, r1 = max(sl[0].start - pad, 0), min(sl[0].stop + pad, img.shape[0])
     c0, c1 = max(sl[1].start - pad, 0), min(sl[1].stop + pad, img.shape[1])
-    lab = expand_labels(labels[r0:r1, c0:c1], distance=2)
-    part = np.where(lab == k, img[r0:r1, c0:c1], 0.0)
+    crop = labels[r0:r1, c0:c1]
+    own = crop == k
+    if np.array_equal(own, crop > 0):
+        # No other body in the crop: expand_labels(crop, 2) == k is the set of pixels
+        # within a Euclidean distance of 2 of the body (offsets with dy^2 + dx^2 <= 4),
+        # without its distance transform.
+        mine = _dilate_disk2(own)
+    else:
+        mine = expand_labels(crop, distance=2) == k
+    part = np.where(mine, img[r0:r1, c0:c1], 0.0)
     # Pad with zeros so that a body cut by the image border still gives a closed outline.
     part = np.pad(part, pad)
     if sigma > 0:
@@ -232,6 +244,21 @@ def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float) -> np.nd
     rows = c[:, 0] + r0 - pad
     cols = c[:, 1] + c0 - pad
     return np.column_stack([cols, rows])
+
+
+def _dilate_disk2(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by every offset of Euclidean length <= 2 (13 offsets), zero outside."""
+    out = mask.copy()
+    ny, nx = mask.shape
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            if (dy or dx) and dy * dy + dx * dx <= 4:
+                ys, yd = ((slice(0, ny - dy), slice(dy, ny)) if dy >= 0
+                          else (slice(-dy, ny), slice(0, ny + dy)))
+                xs, xd = ((slice(0, nx - dx), slice(dx, nx)) if dx >= 0
+                          else (slice(-dx, nx), slice(0, nx + dx)))
+                out[yd, xd] |= mask[ys, xs]
+    return out
 
 
 def _edge_sigma(fits: list[CircleFit], ps: float) -> float:
