@@ -17,8 +17,8 @@ Besides the wall-clock frames/s, the CPU seconds per frame of the calling proces
 tracking, dimer geometry: sequential) and of all processes together are reported. On a
 machine shared with other jobs the wall clock understates the speed; the CPU figures give
 the rate two idle cores would reach, ``1 / max(main CPU per frame, total CPU per frame / 2)``
-("2-core bound"). Peak RSS: the calling process plus each worker (an upper bound: pages the
-forked workers share are counted in each).
+("2-core bound"). Peak RSS: the calling process plus each worker and the overlay process
+(an upper bound: pages the forked processes share are counted in each).
 """
 
 from __future__ import annotations
