@@ -170,8 +170,9 @@ def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, f
     # A regular subsample of ~n_sample pixels (65k: the mode and spreads to ~0.5 %,
     # 1 / sqrt(n); four times cheaper than every pixel of a binned 1024^2 frame).
     sample = sample[:: max(1, sample.size // int(n_sample))].astype(np.float64)
-    med = float(np.median(sample))
-    s0 = 1.4826 * float(np.median(np.abs(sample - med)))
+    med = _median(sample)
+    dev = np.abs(sample - med)
+    s0 = 1.4826 * _median(dev, in_place=True)
     if s0 <= 0:
         s0 = float(sample.std())
         if s0 <= 0:
@@ -204,6 +205,28 @@ def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, f
     below = mode - sample[sample < mode]
     above = sample[sample > mode] - mode
     return float(mode), side(below), side(above)
+
+
+def _median(a: np.ndarray, in_place: bool = False) -> float:
+    """``float(np.median(a))`` of a 1-D float array, the same value ~6x faster.
+
+    ``np.median`` partitions at the two middle ranks (and the last, to find NaN) at once,
+    which costs several single partitions; here one partition at the upper middle rank
+    ``m``, and for an even size the lower middle element is the largest of the ``m``
+    before it (their mean is ``np.median``'s ``(a + b) / 2``). NaN is found by the
+    maximum. ``in_place``: ``a`` may be reordered.
+    """
+    if a.size == 0 or np.isnan(a.max()):
+        return float(np.median(a))
+    m = a.size // 2
+    if in_place:
+        a.partition(m)
+        p = a
+    else:
+        p = np.partition(a, m)
+    if a.size % 2:
+        return float(p[m])
+    return (float(p[:m].max()) + float(p[m])) / 2.0
 
 
 def _bin(frame: np.ndarray, b: int) -> np.ndarray:
