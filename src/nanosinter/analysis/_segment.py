@@ -413,7 +413,7 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
         lab0, n0 = ndi.label(mask)
         if n0:
             keep = np.zeros(n0 + 1, bool)
-            keep[np.unique(lab0[contrast > seed])] = True
+            keep[lab0[contrast > seed]] = True  # (repeated labels: no need to unique them)
             keep[0] = False
             mask = keep[lab0]
     if opt.fill_holes and mask.any():
