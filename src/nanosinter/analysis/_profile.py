@@ -11,6 +11,7 @@ such bias.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -55,6 +56,21 @@ def blurred_chord(x: np.ndarray, radius: float, sigma: float) -> np.ndarray:
     return np.interp(x, g, blurred, right=0.0)
 
 
+@functools.lru_cache(maxsize=8)
+def _blur_kernels(s: float, h: float, nk: int) -> tuple[np.ndarray, np.ndarray]:
+    """The normalised Gaussian kernel (sigma ``s``, step ``h``, ``2 nk + 1`` taps) of
+    :func:`chord_tables` and its exact sigma derivative (read-only; cached: a fit's
+    evaluations often share sigma and the grid step, the neck fit always its sigma)."""
+    kx = np.arange(-nk, nk + 1) * h
+    ker = np.exp(-0.5 * (kx / s) ** 2)
+    ker /= ker.sum()
+    w = kx * kx / s**3
+    dker = ker * (w - float(np.sum(ker * w)))  # d/ds of the normalised kernel
+    ker.flags.writeable = False
+    dker.flags.writeable = False
+    return ker, dker
+
+
 def chord_tables(
     rho: np.ndarray, radius: float, sigma: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -76,17 +92,14 @@ def chord_tables(
     # The tables are even in g: only g >= 0 is kept, which needs the cell chords from
     # g = -nk h on (the kernel's reach); the grid is -n_half .. n_half steps as before.
     gf = np.arange(-nk, n_half + 1) * h
-    lo = np.clip((gf - 0.5 * h) / r, -1.0, 1.0)
-    hi = np.clip((gf + 0.5 * h) / r, -1.0, 1.0)
+    # (np.minimum/np.maximum: np.clip's values, without its per-call overhead.)
+    lo = np.minimum(np.maximum((gf - 0.5 * h) / r, -1.0), 1.0)
+    hi = np.minimum(np.maximum((gf + 0.5 * h) / r, -1.0), 1.0)
     a_lo, a_hi = np.arcsin(lo), np.arcsin(hi)
     chord = r * r * ((hi * np.sqrt(1.0 - hi * hi) + a_hi)
                      - (lo * np.sqrt(1.0 - lo * lo) + a_lo)) / h
     dchord_dr = 2.0 * r * (a_hi - a_lo) / h
-    kx = np.arange(-nk, nk + 1) * h
-    ker = np.exp(-0.5 * (kx / s) ** 2)
-    ker /= ker.sum()
-    w = kx * kx / s**3
-    dker = ker * (w - float(np.sum(ker * w)))  # d/ds of the normalised kernel
+    ker, dker = _blur_kernels(s, h, nk)
     # Output g = k h (k = 0 .. n_half) of the "same"-size convolution over the whole grid
     # is element 2 nk + k of the full convolution of the chords from g = -nk h.
     keep = slice(2 * nk, 2 * nk + n_half + 1)

@@ -409,6 +409,7 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
         flags.append("no contrast above the support noise")
         return Segmentation(empty, contrast, np.nan, mode, noise, polarity, flags, b, img)
     mask = contrast > level
+    labels = None
     if seed > level:
         lab0, n0 = ndi.label(mask)
         if n0:
@@ -416,9 +417,19 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
             keep[lab0[contrast > seed]] = True  # (repeated labels: no need to unique them)
             keep[0] = False
             mask = keep[lab0]
+            # The bodies are lab0's kept components; ndi.label numbers components in the
+            # order of their first pixel, as it numbered lab0's: renumbered consecutively,
+            # they are what labelling the mask again gives (used unless holes are filled).
+            renumber = np.cumsum(keep).astype(np.int32)
+            renumber[~keep] = 0
+            labels, n = renumber[lab0], int(np.count_nonzero(keep))
     if opt.fill_holes and mask.any():
-        mask = _fill_holes(mask)
-    labels, n = ndi.label(mask)
+        filled = _fill_holes(mask)
+        if labels is not None and not np.array_equal(filled, mask):
+            labels = None  # holes filled: bodies may have joined
+        mask = filled
+    if labels is None:
+        labels, n = ndi.label(mask)
     if n:
         areas = np.bincount(labels.ravel())
         small = areas < opt.min_area_px / (b * b)
