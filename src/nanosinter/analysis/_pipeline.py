@@ -24,6 +24,7 @@ from nanosinter.analysis._particles import PARTICLE_COLUMNS, measure_particles, 
 from nanosinter.analysis._segment import (
     SegmentOptions,
     _bin,
+    _prepare,
     _segment_prepared,
     prepare_frame,
     segment_frame,
@@ -192,7 +193,10 @@ class _FrameStage:
                  dimer_state: tuple | None = None) -> _FrameResult:
         import os
 
-        img, flags = prepare_frame(self.movie.frame(i) if frame is None else frame)
+        # The frame is not copied (a ring slot, the movie's own array): read only here; the
+        # segmentation copies it before repairing hot pixels.
+        img, flags, owned = _prepare(self.movie.frame(i) if frame is None else frame,
+                                     copy=False)
         # The drift and the detection bin the frame alike at 0.1 nm/px (4x): binned once
         # (the segmentation bins again only if it repaired hot pixels).
         b = int(self.opt.segment.bin_factor)
@@ -203,7 +207,7 @@ class _FrameStage:
                 binned = _bin(img, b)
             dtr = self.drift.transform(img, binned=binned)
         # img is already prepared (and not used after this): segmented in place.
-        seg = _segment_prepared(img, list(flags), self.opt.segment, binned)
+        seg = _segment_prepared(img, list(flags), self.opt.segment, binned, owned=owned)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
         dim = alt = state = None
         if self.dimer is not None:
@@ -250,7 +254,7 @@ def _ring_view(slot: int) -> np.ndarray:
 def _run_stage(i: int, frame: np.ndarray | int | None = None,
                dimer_state: tuple | None = None) -> _FrameResult:
     assert _STAGE is not None
-    if isinstance(frame, int):  # a slot of the ring (copied by prepare_frame before use)
+    if isinstance(frame, int):  # a slot of the ring (read only by the stage)
         frame = _ring_view(frame)
     return _STAGE(i, frame, dimer_state)
 
@@ -317,7 +321,8 @@ class _Frames:
         """Frames read here go to the workers through a shared ring of ``depth + 1`` slots
         (one copy; pickling a 4 MB frame through the pool's pipe costs ~3 ms in each
         process). A slot is reused only after its frame's result came back (the window
-        holds at most ``depth`` frames), and the worker copies it first (prepare_frame)."""
+        holds at most ``depth`` frames); the worker only reads it (hot-pixel repair works on
+        a copy)."""
         global _RING
         import mmap
 
