@@ -191,3 +191,27 @@ def test_circle_fit_recovers_noisy_circle():
     assert f.radius_err == pytest.approx(0.1 / np.sqrt(400), rel=0.3)
     with pytest.raises(AnalysisError):
         fit_circle([0, 1], [0, 1])
+
+
+@pytest.mark.parametrize("n_iter", [0, 3, 20])
+def test_batched_circle_fits_equal_single_fits(n_iter):
+    # fit_circles (the particle measurements' batch) = fit_circle set by set, to round-off
+    # (1e-9 relative: the sums are taken in another order), None where fit_circle raises.
+    from nanosinter.geometry._circle import fit_circles
+
+    rng = np.random.default_rng(7)
+    xs, ys = [], []
+    for _ in range(40):
+        t = np.sort(rng.uniform(0, rng.uniform(0.5, 2 * np.pi), rng.integers(3, 200)))
+        r = rng.uniform(0.5, 30)
+        xs.append(5 + r * np.cos(t) + rng.normal(0, 0.1, t.size))
+        ys.append(-3 + r * np.sin(t) + rng.normal(0, 0.1, t.size))
+    xs += [[0.0, 1.0], np.zeros(6), np.arange(8.0)]  # too few points; all on one point
+    ys += [[0.0, 1.0], np.zeros(6), np.zeros(8)]  # ... or on a line: no circle
+    fits = fit_circles(xs, ys, correlation_length=3.0, n_iter=n_iter)
+    assert fits[-3:] == [None, None, None]
+    for x, y, g in zip(xs[:-3], ys[:-3], fits[:-3], strict=True):
+        f = fit_circle(x, y, correlation_length=3.0, n_iter=n_iter)
+        assert g is not None and g.n_points == f.n_points
+        for name in ("x", "y", "radius", "x_err", "y_err", "radius_err", "rms"):
+            assert getattr(g, name) == pytest.approx(getattr(f, name), rel=1e-9, abs=1e-12)

@@ -85,6 +85,21 @@ def test_16bit_with_hot_pixels(tmp_path):
     assert np.all(np.abs(col(dimer, "r1_nm") - 5.0) <= 0.3)
 
 
+def test_float32_frames_with_hot_pixels_are_not_modified(tmp_path):
+    # The stage reads float32 frames without copying them (speed): hot-pixel repair must
+    # work on a copy, never on the caller's movie, and still find the same pixels.
+    rng = np.random.default_rng(8)
+    frames = np.stack([spheres_frame([(10.0, 10.0)], [5.0], rng=i, dose_counts=2000.0)
+                       for i in range(3)]).astype(np.float32)
+    for f in frames:
+        f.ravel()[rng.integers(0, f.size, 30)] = 50_000.0
+    before = frames.copy()
+    _summary, dimer, frames_rows = _run(frames, tmp_path)
+    assert np.array_equal(frames, before)
+    assert all("hot pixels replaced" in r["flags"] for r in frames_rows)
+    assert np.all(np.abs(col(dimer, "r1_nm") - 5.0) <= 0.3)
+
+
 def test_bad_inputs_raise_typed_errors(tmp_path):
     with pytest.raises(InputError, match="3-D"):
         analyze_movie(Movie(frames=np.zeros((10, 10)), pixel_size_nm=0.1), tmp_path)

@@ -118,14 +118,19 @@ class DriftTracker:
         """
         return self.update_transform(self.transform(frame))
 
-    def transform(self, frame: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int]]:
+    def transform(self, frame: np.ndarray, *, binned: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray | None, tuple[int, int]]:
         """Binned, mean-subtracted, Hann-windowed ``rfft2`` of a frame (None if featureless)
         and the binned shape.
 
         Stateless (apart from the cached window), so it can run in a worker process ahead
-        of :meth:`update_transform`, which holds the running reference.
+        of :meth:`update_transform`, which holds the running reference. ``binned``: the
+        frame already binned by ``bin_factor`` (``_segment._bin``; not modified), so that a
+        caller that bins it for the segmentation too does it once.
         """
-        b = _bin(np.asarray(frame), int(self.bin_factor)).astype(np.float32, copy=False)
+        if binned is None:
+            binned = _bin(np.asarray(frame), int(self.bin_factor))
+        b = binned.astype(np.float32, copy=False)
         if self._window is None or b.shape != self._wshape:
             self._wshape = b.shape
             wy = np.hanning(b.shape[0]).astype(np.float32)

@@ -9,8 +9,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from nanosinter.analysis._segment import Segmentation, dilate4
-from nanosinter.errors import AnalysisError
-from nanosinter.geometry import fit_circle
+from nanosinter.geometry._circle import fit_circles
 
 #: Columns of one particle row (``particles.csv`` adds ``frame``, ``time_s``, ``track_id``).
 PARTICLE_COLUMNS = (
@@ -105,6 +104,7 @@ def measure_particles(
     dx, dy = drift_px[0] / b, drift_px[1] / b
     cx = cx + off / b
     cy = cy + off / b
+    fit_at: list[tuple[dict, np.ndarray]] = []
     for k, sl in enumerate(slices, start=1):
         if sl is None:
             continue
@@ -132,19 +132,20 @@ def measure_particles(
         }
         out = particle_outline(seg.contrast, labels, k, seg.level, sl)
         if out is not None and len(out) >= 6:
-            try:
-                f = fit_circle(out[:, 0], out[:, 1], correlation_length=3.0, n_iter=3)
-            except AnalysisError:
-                f = None
-            if f is not None:
-                row.update(
-                    circle_x_nm=(f.x + off / b - dx) * ps, circle_y_nm=(f.y + off / b - dy) * ps,
-                    circle_radius_nm=f.radius * ps,
-                    circle_radius_nm_err=math.hypot(f.radius_err, 0.05) * ps,
-                )
+            fit_at.append((row, out))
             if with_outlines:
                 outlines[k] = out * b + off
         rows.append(row)
+    # The circles of all particles in one batch (geometry.fit_circles: fit_circle's fits).
+    fits = fit_circles([o[:, 0] for _, o in fit_at], [o[:, 1] for _, o in fit_at],
+                       correlation_length=3.0, n_iter=3)
+    for (row, _), f in zip(fit_at, fits, strict=True):
+        if f is not None:
+            row.update(
+                circle_x_nm=(f.x + off / b - dx) * ps, circle_y_nm=(f.y + off / b - dy) * ps,
+                circle_radius_nm=f.radius * ps,
+                circle_radius_nm_err=math.hypot(f.radius_err, 0.05) * ps,
+            )
     return rows, outlines
 
 

@@ -23,6 +23,8 @@ from nanosinter.analysis._pairs import PAIR_COLUMNS, particle_gaps
 from nanosinter.analysis._particles import PARTICLE_COLUMNS, measure_particles, shift_rows
 from nanosinter.analysis._segment import (
     SegmentOptions,
+    _bin,
+    _prepare,
     _segment_prepared,
     prepare_frame,
     segment_frame,
@@ -163,6 +165,8 @@ class _FrameResult:
     outlines: dict
     pid: int
     peak_rss_mb: float
+    #: The repaired full-resolution frame, kept only for the frames drawn as overlays.
+    image: np.ndarray | None = None
     #: (geometry in frame coordinates, method, flag) or None without the dimer step.
     dimer: tuple | None = None
     #: The same when the previous frame was in contact (bridge hysteresis), else None.
@@ -177,8 +181,11 @@ class _FrameStage:
     dimer geometry (in frame coordinates) from the state a few frames earlier."""
 
     def __init__(self, movie, options: AnalysisOptions, pixel_size_nm: float,
-                 drift: DriftTracker | None) -> None:
+                 drift: DriftTracker | None, keep_image_at: frozenset = frozenset()) -> None:
         self.movie, self.opt, self.ps, self.drift = movie, options, pixel_size_nm, drift
+        #: Frames whose repaired image goes back with the result (their overlays are drawn
+        #: from it instead of reading and segmenting the frame again).
+        self.keep_image_at = frozenset(keep_image_at)
         self.dimer = DimerAnalyzer(pixel_size_nm, options.dimer) if options.dimer_enabled \
             else None
 
@@ -186,10 +193,21 @@ class _FrameStage:
                  dimer_state: tuple | None = None) -> _FrameResult:
         import os
 
-        img, flags = prepare_frame(self.movie.frame(i) if frame is None else frame)
-        dtr = self.drift.transform(img) if (self.drift is not None and not flags) else None
+        # The frame is not copied (a ring slot, the movie's own array): read only here; the
+        # segmentation copies it before repairing hot pixels.
+        img, flags, owned = _prepare(self.movie.frame(i) if frame is None else frame,
+                                     copy=False)
+        # The drift and the detection bin the frame alike at 0.1 nm/px (4x): binned once
+        # (the segmentation bins again only if it repaired hot pixels).
+        b = int(self.opt.segment.bin_factor)
+        binned = None
+        dtr = None
+        if self.drift is not None and not flags:
+            if b > 1 and int(self.drift.bin_factor) == b:
+                binned = _bin(img, b)
+            dtr = self.drift.transform(img, binned=binned)
         # img is already prepared (and not used after this): segmented in place.
-        seg = _segment_prepared(img, list(flags), self.opt.segment)
+        seg = _segment_prepared(img, list(flags), self.opt.segment, binned, owned=owned)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
         dim = alt = state = None
         if self.dimer is not None:
@@ -198,18 +216,22 @@ class _FrameStage:
             dim = self.dimer.measure(seg, rows, (0.0, 0.0))
             alt = self.dimer.alternative
             state = self.dimer.get_state()
-        # The denoised contrast and the full frame are not needed downstream: not sent
-        # between processes (an overlay segments its frame again).
+        # The denoised contrast is not needed downstream, nor the full frame except for an
+        # overlay: not sent between processes.
         seg.contrast = np.zeros((0, 0), np.float32)
+        image = seg.image if i in self.keep_image_at else None
         seg.image = None
         return _FrameResult(i, flags, dtr, seg, rows, outlines, os.getpid(), _peak_rss_mb(),
-                            dim, alt, state)
+                            image, dim, alt, state)
 
-    def overlay(self, i: int, frame: np.ndarray | None, geom, path, **kwargs) -> str:
-        """Overlay PNG of frame ``i`` (read, repaired and segmented again)."""
-        img, _ = prepare_frame(self.movie.frame(i) if frame is None else frame)
-        seg = segment_frame(img, options=self.opt.segment)
-        return str(write_overlay(seg.image, geom, path, pixel_size_nm=self.ps, **kwargs))
+    def overlay(self, i: int, frame: np.ndarray | None, geom, path, *,
+                image: np.ndarray | None = None, **kwargs) -> str:
+        """Overlay PNG of frame ``i``: of ``image`` (the stage's repaired frame) when given,
+        else of the frame read, repaired and segmented again."""
+        if image is None:
+            img, _ = prepare_frame(self.movie.frame(i) if frame is None else frame)
+            image = segment_frame(img, options=self.opt.segment).image
+        return str(write_overlay(image, geom, path, pixel_size_nm=self.ps, **kwargs))
 
 
 #: The stage run by worker processes (set before the pool forks; the workers inherit it).
@@ -232,14 +254,25 @@ def _ring_view(slot: int) -> np.ndarray:
 def _run_stage(i: int, frame: np.ndarray | int | None = None,
                dimer_state: tuple | None = None) -> _FrameResult:
     assert _STAGE is not None
-    if isinstance(frame, int):  # a slot of the ring (copied by prepare_frame before use)
+    if isinstance(frame, int):  # a slot of the ring (read only by the stage)
         frame = _ring_view(frame)
     return _STAGE(i, frame, dimer_state)
 
 
-def _run_overlay(*args, **kwargs) -> str:
+def _run_overlay(*args, **kwargs) -> tuple[str, int, float]:
     assert _STAGE is not None
-    return _STAGE.overlay(*args, **kwargs)
+    return _STAGE.overlay(*args, **kwargs), os.getpid(), _peak_rss_mb()
+
+
+def _warm_overlay() -> None:
+    """Import what an overlay needs (matplotlib: ~0.4 s), while frame 0 is measured alone."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import matplotlib.patches
+    import PIL.PngImagePlugin  # noqa: F401
 
 
 class _Frames:
@@ -250,7 +283,8 @@ class _Frames:
     do not depend on it; at most ``min(2 * workers, lag)`` frames are in flight.
     """
 
-    def __init__(self, stage: _FrameStage, n: int, workers: int, lag: int) -> None:
+    def __init__(self, stage: _FrameStage, n: int, workers: int, lag: int,
+                 with_overlays: bool = True) -> None:
         import multiprocessing as mp
         from collections import deque
 
@@ -260,6 +294,11 @@ class _Frames:
         # to use in a forked child (a dask-backed movie deadlocked).
         self.read_here = not isinstance(stage.movie.frames, np.ndarray)
         self.pool = None
+        #: One process of its own draws the overlay PNGs (matplotlib imported once, in a
+        #: process that does nothing else, started while frame 0 is measured alone).
+        self.ov_pool = None
+        self.ov_warm = None
+        self.ov_peak: dict[int, float] = {}
         self.pending: deque = deque()
         self.next = 0
         self.states: dict[int, tuple | None] = {}
@@ -268,15 +307,22 @@ class _Frames:
             from concurrent.futures import ProcessPoolExecutor
 
             _STAGE = stage
+            # Modules the stage imports on first use: once here, not in every worker.
+            import skimage.measure
+            import skimage.segmentation  # noqa: F401
+
             self.depth = 2 * workers
             self._make_ring()
             self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+            if with_overlays:
+                self.ov_pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
 
     def _make_ring(self) -> None:
         """Frames read here go to the workers through a shared ring of ``depth + 1`` slots
         (one copy; pickling a 4 MB frame through the pool's pipe costs ~3 ms in each
         process). A slot is reused only after its frame's result came back (the window
-        holds at most ``depth`` frames), and the worker copies it first (prepare_frame)."""
+        holds at most ``depth`` frames); the worker only reads it (hot-pixel repair works on
+        a copy)."""
         global _RING
         import mmap
 
@@ -320,20 +366,28 @@ class _Frames:
                     self.pending.append(self.pool.submit(
                         _run_stage, j, self._send(j), self.states.get(self._source(j))))
                     self.next += 1
+                    if self.ov_pool is not None and self.ov_warm is None:
+                        self.ov_warm = self.ov_pool.submit(_warm_overlay)
                 res = self.pending.popleft().result()
             self.states[i] = res.dimer_state
             self.states.pop(i - self.lag - 1, None)
             yield res
 
-    def overlay(self, i: int, geom, path, **kwargs):
-        """Draw the overlay of frame ``i`` in the pool (or now); returns a callable for the
-        PNG path."""
-        if self.pool is None:
-            out = self.stage.overlay(i, None, geom, path, **kwargs)
+    def overlay(self, i: int, geom, path, image: np.ndarray | None = None, **kwargs):
+        """Draw the overlay of frame ``i`` (of ``image``, the stage's repaired frame, when
+        given) in the overlay process (or now); returns a callable for the PNG path."""
+        if self.ov_pool is None:
+            out = self.stage.overlay(i, None, geom, path, image=image, **kwargs)
             return lambda: out
-        frame = self.stage.movie.frame(i) if self.read_here else None
-        fut = self.pool.submit(_run_overlay, i, frame, geom, path, **kwargs)
-        return fut.result
+        frame = self.stage.movie.frame(i) if (self.read_here and image is None) else None
+        fut = self.ov_pool.submit(_run_overlay, i, frame, geom, path, image=image, **kwargs)
+
+        def result() -> str:
+            out, pid, rss = fut.result()
+            self.ov_peak[pid] = max(self.ov_peak.get(pid, 0.0), rss)
+            return out
+
+        return result
 
     def close(self) -> None:
         global _STAGE, _RING
@@ -341,6 +395,8 @@ class _Frames:
             for f in self.pending:
                 f.cancel()
             self.pool.shutdown(wait=True)
+            if self.ov_pool is not None:
+                self.ov_pool.shutdown(wait=True, cancel_futures=True)
             _STAGE = None
             if _RING is not None:
                 _RING[0].close()
@@ -463,14 +519,16 @@ def analyze_movie(
     workers = min(workers, max(n // 4, 1))
     worker_peaks: dict[int, float] = {}
     t0 = time.perf_counter()
-    source = _Frames(_FrameStage(movie, opt, ps, drift if opt.drift else None), n, workers,
-                     opt.dimer_warm_lag)
+    source = _Frames(_FrameStage(movie, opt, ps, drift if opt.drift else None,
+                                 frozenset(overlay_at)),
+                     n, workers, opt.dimer_warm_lag,
+                     with_overlays=bool(overlay_at) or opt.dimer_enabled)
     prev_contact = False
 
-    def draw(geom, i, dxy):
+    def draw(geom, i, dxy, image=None):
         title = f"frame {i}" + (f", t = {times[i]:.3g} s" if math.isfinite(times[i]) else "")
         overlay_jobs.append(source.overlay(i, geom, out / f"overlay_frame_{i:05d}.png",
-                                           drift_px=dxy, title=title))
+                                           image=image, drift_px=dxy, title=title))
 
     try:
         with contextlib.ExitStack() as stack:
@@ -534,7 +592,7 @@ def analyze_movie(
                              "noise": seg.noise, "level": seg.level,
                              "flags": "; ".join(flags)})
                 if i in overlay_at:
-                    draw(geom, i, dxy)
+                    draw(geom, i, dxy, res.image)
             overlays = [job() for job in overlay_jobs]
     finally:
         source.close()
@@ -547,9 +605,12 @@ def analyze_movie(
         "frames_per_s": n / wall if wall > 0 else math.inf,
         "wall_s": wall,
         # Upper bound: pages shared by the forked workers are counted in each process.
-        "peak_memory_mb": _peak_rss_mb() + sum(worker_peaks.values() if source.pool else ()),
+        "peak_memory_mb": _peak_rss_mb() + sum(worker_peaks.values() if source.pool else ())
+        + sum(source.ov_peak.values()),
         "peak_memory_main_mb": _peak_rss_mb(),
         "peak_memory_workers_mb": (sorted(worker_peaks.values()) if source.pool else []),
+        # The process that draws the overlay PNGs (with workers > 1), 0 without one.
+        "peak_memory_overlay_mb": sum(source.ov_peak.values()),
         "workers": workers if source.pool is not None else 1,
         "pixel_size_nm": ps,
         "frame_times_known": bool(np.all(np.isfinite(times))),

@@ -170,8 +170,9 @@ def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, f
     # A regular subsample of ~n_sample pixels (65k: the mode and spreads to ~0.5 %,
     # 1 / sqrt(n); four times cheaper than every pixel of a binned 1024^2 frame).
     sample = sample[:: max(1, sample.size // int(n_sample))].astype(np.float64)
-    med = float(np.median(sample))
-    s0 = 1.4826 * float(np.median(np.abs(sample - med)))
+    med = _median(sample)
+    dev = np.abs(sample - med)
+    s0 = 1.4826 * _median(dev, in_place=True)
     if s0 <= 0:
         s0 = float(sample.std())
         if s0 <= 0:
@@ -206,6 +207,28 @@ def _support_stats(values: np.ndarray, n_sample: int = 65_536) -> tuple[float, f
     return float(mode), side(below), side(above)
 
 
+def _median(a: np.ndarray, in_place: bool = False) -> float:
+    """``float(np.median(a))`` of a 1-D float array, the same value ~6x faster.
+
+    ``np.median`` partitions at the two middle ranks (and the last, to find NaN) at once,
+    which costs several single partitions; here one partition at the upper middle rank
+    ``m``, and for an even size the lower middle element is the largest of the ``m``
+    before it (their mean is ``np.median``'s ``(a + b) / 2``). NaN is found by the
+    maximum. ``in_place``: ``a`` may be reordered.
+    """
+    if a.size == 0 or np.isnan(a.max()):
+        return float(np.median(a))
+    m = a.size // 2
+    if in_place:
+        a.partition(m)
+        p = a
+    else:
+        p = np.partition(a, m)
+    if a.size % 2:
+        return float(p[m])
+    return (float(p[:m].max()) + float(p[m])) / 2.0
+
+
 def _bin(frame: np.ndarray, b: int) -> np.ndarray:
     """Mean of b x b blocks (the frame is cropped to a multiple of b), float32 for b > 1.
 
@@ -234,22 +257,33 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     return mask | ~outer[bg] & (bg > 0)
 
 
-def _remove_hot_pixels(frame: np.ndarray, sigma: float, noise: float, centre: float) -> int:
-    """Replace isolated extreme pixels by their 3x3 median, in place; return how many."""
+def _remove_hot_pixels(frame: np.ndarray, sigma: float, noise: float, centre: float,
+                       *, owned: bool = True) -> tuple[np.ndarray, int]:
+    """Replace isolated extreme pixels by their 3x3 median; return the frame and how many.
+
+    In place when ``owned``; otherwise the frame is copied before the first replacement
+    (and returned), so a frame shared with others is never written."""
     if sigma <= 0 or noise <= 0:
-        return 0
-    cand = np.flatnonzero(np.abs(frame - centre).ravel() > sigma * noise)
+        return frame, 0
+    # |frame - centre| > sigma * noise in the frame's precision, as numpy evaluates it
+    # (a Python float operand takes the array's dtype), with one scratch array.
+    dev = np.subtract(frame, centre)
+    np.abs(dev, out=dev)
+    cand = np.flatnonzero(np.greater(dev, sigma * noise).ravel())
+    del dev
     if cand.size == 0 or cand.size > 0.01 * frame.size:
-        return 0
+        return frame, 0
     fixed = 0
     iy, ix = np.unravel_index(cand, frame.shape)
     for y, x in zip(iy.tolist(), ix.tolist(), strict=True):
         patch = frame[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2]
         m = float(np.median(patch))
         if abs(frame[y, x] - m) > sigma * noise:
+            if not owned:
+                frame, owned = frame.copy(), True
             frame[y, x] = m
             fixed += 1
-    return fixed
+    return frame, fixed
 
 
 def prepare_frame(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -260,13 +294,28 @@ def prepare_frame(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
     InputError
         Not 2-D.
     """
+    out, flags, _owned = _prepare(frame, copy=True)
+    return out, flags
+
+
+def _prepare(frame: np.ndarray, *, copy: bool) -> tuple[np.ndarray, list[str], bool]:
+    """:func:`prepare_frame`; with ``copy=False`` a float32 frame with only finite pixels
+    comes back as it is (not copied: ~1 ms and 4 MB a 1024^2 frame), and the third value
+    says whether the array is a new one (``owned``) or the caller's."""
     arr = np.asarray(frame)
     if arr.ndim != 2:
         raise InputError(f"frame must be 2-D, got shape {arr.shape}")
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise InputError(f"frame must be real numbers, got dtype {arr.dtype}")
-    out = arr.astype(np.float32, copy=True)
+    out = arr.astype(np.float32, copy=copy)
+    owned = copy or out is not arr
     flags: list[str] = []
+    # All finite iff the extremes are (NaN propagates through min and max): two reductions
+    # instead of a boolean image.
+    if out.size and np.isfinite(out.min()) and np.isfinite(out.max()):
+        return out, flags, owned
+    if not owned:
+        out, owned = out.copy(), True
     finite = np.isfinite(out)
     if not finite.all():
         n_bad = int((~finite).sum())
@@ -276,7 +325,7 @@ def prepare_frame(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
         else:
             out[~finite] = float(np.median(out[finite]))
             flags.append(f"{n_bad} non-finite pixels replaced by the median")
-    return out, flags
+    return out, flags, owned
 
 
 def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -> Segmentation:
@@ -316,9 +365,13 @@ def segment_frame(frame: np.ndarray, *, options: SegmentOptions | None = None) -
     return _segment_prepared(img, flags, options or SegmentOptions())
 
 
-def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions) -> Segmentation:
+def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
+                      binned: np.ndarray | None = None, *, owned: bool = True
+                      ) -> Segmentation:
     """:func:`segment_frame` of a frame that :func:`prepare_frame` returned (``img`` is
-    modified in place: hot pixels)."""
+    modified in place: hot pixels; copied first unless ``owned``). ``binned``:
+    ``_bin(img, opt.bin_factor)`` computed before, used when no hot pixel was replaced
+    (not modified)."""
     b = int(opt.bin_factor)
     shape_b = (img.shape[0] // b, img.shape[1] // b)
     empty = np.zeros(shape_b, np.int32)
@@ -334,10 +387,10 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions) ->
     if noise_raw <= 0 or float(img.max() - img.min()) == 0.0:
         flags.append("constant frame: no contrast, no particle")
         return Segmentation(empty, zeros, np.nan, mode, 0.0, "dark", flags, b, img)
-    n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw, mode)
+    img, n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw, mode, owned=owned)
     if n_hot:
         flags.append(f"{n_hot} hot pixels replaced")
-    work = _bin(img, b)
+    work = binned if (binned is not None and not n_hot and b > 1) else _bin(img, b)
     if opt.denoise == "gaussian" and opt.denoise_sigma_px > 0:
         work = ndi.gaussian_filter(work, opt.denoise_sigma_px / b, mode="nearest")
     elif opt.denoise == "median" and opt.denoise_sigma_px > 0:
@@ -375,16 +428,27 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions) ->
         flags.append("no contrast above the support noise")
         return Segmentation(empty, contrast, np.nan, mode, noise, polarity, flags, b, img)
     mask = contrast > level
+    labels = None
     if seed > level:
         lab0, n0 = ndi.label(mask)
         if n0:
             keep = np.zeros(n0 + 1, bool)
-            keep[np.unique(lab0[contrast > seed])] = True
+            keep[lab0[contrast > seed]] = True  # (repeated labels: no need to unique them)
             keep[0] = False
             mask = keep[lab0]
+            # The bodies are lab0's kept components; ndi.label numbers components in the
+            # order of their first pixel, as it numbered lab0's: renumbered consecutively,
+            # they are what labelling the mask again gives (used unless holes are filled).
+            renumber = np.cumsum(keep).astype(np.int32)
+            renumber[~keep] = 0
+            labels, n = renumber[lab0], int(np.count_nonzero(keep))
     if opt.fill_holes and mask.any():
-        mask = _fill_holes(mask)
-    labels, n = ndi.label(mask)
+        filled = _fill_holes(mask)
+        if labels is not None and not np.array_equal(filled, mask):
+            labels = None  # holes filled: bodies may have joined
+        mask = filled
+    if labels is None:
+        labels, n = ndi.label(mask)
     if n:
         areas = np.bincount(labels.ravel())
         small = areas < opt.min_area_px / (b * b)

@@ -173,7 +173,8 @@ def measure_dimer_mask(
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     if any(np.any(labels[border] == k) for k in keep):
         flags.append("touches the image border")
-    outlines = [_outline(img, labels, k, sigma) * ps for k in keep]
+    slices = ndi.find_objects(labels)
+    outlines = [_outline(img, labels, k, sigma, slices[k - 1]) * ps for k in keep]
     corr = max(1.0, 2.0 * sigma + 1.0)
     if len(keep) == 2:
         geom = _measure_two(outlines, ps, corr)
@@ -210,17 +211,28 @@ def _as_coverage(mask: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float) -> np.ndarray:
-    """Closed sub-pixel outline (x, y in pixels) of body ``k``, as an (n, 2) array."""
+def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float,
+             sl: tuple[slice, slice] | None = None) -> np.ndarray:
+    """Closed sub-pixel outline (x, y in pixels) of body ``k``, as an (n, 2) array
+    (``sl``: its bounding box, ``ndi.find_objects(labels)[k - 1]``)."""
     from skimage.measure import find_contours
     from skimage.segmentation import expand_labels
 
     pad = math.ceil(3 * sigma) + 2
-    sl = ndi.find_objects((labels == k).astype(np.int8))[0]
+    if sl is None:
+        sl = ndi.find_objects((labels == k).astype(np.int8))[0]
     r0, r1 = max(sl[0].start - pad, 0), min(sl[0].stop + pad, img.shape[0])
     c0, c1 = max(sl[1].start - pad, 0), min(sl[1].stop + pad, img.shape[1])
-    lab = expand_labels(labels[r0:r1, c0:c1], distance=2)
-    part = np.where(lab == k, img[r0:r1, c0:c1], 0.0)
+    crop = labels[r0:r1, c0:c1]
+    own = crop == k
+    if np.array_equal(own, crop > 0):
+        # No other body in the crop: expand_labels(crop, 2) == k is the set of pixels
+        # within a Euclidean distance of 2 of the body (offsets with dy^2 + dx^2 <= 4),
+        # without its distance transform.
+        mine = _dilate_disk2(own)
+    else:
+        mine = expand_labels(crop, distance=2) == k
+    part = np.where(mine, img[r0:r1, c0:c1], 0.0)
     # Pad with zeros so that a body cut by the image border still gives a closed outline.
     part = np.pad(part, pad)
     if sigma > 0:
@@ -232,6 +244,21 @@ def _outline(img: np.ndarray, labels: np.ndarray, k: int, sigma: float) -> np.nd
     rows = c[:, 0] + r0 - pad
     cols = c[:, 1] + c0 - pad
     return np.column_stack([cols, rows])
+
+
+def _dilate_disk2(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by every offset of Euclidean length <= 2 (13 offsets), zero outside."""
+    out = mask.copy()
+    ny, nx = mask.shape
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            if (dy or dx) and dy * dy + dx * dx <= 4:
+                ys, yd = ((slice(0, ny - dy), slice(dy, ny)) if dy >= 0
+                          else (slice(-dy, ny), slice(0, ny + dy)))
+                xs, xd = ((slice(0, nx - dx), slice(dx, nx)) if dx >= 0
+                          else (slice(-dx, nx), slice(0, nx + dx)))
+                out[yd, xd] |= mask[ys, xs]
+    return out
 
 
 def _edge_sigma(fits: list[CircleFit], ps: float) -> float:
@@ -299,15 +326,32 @@ def _profile(
     t0, t1 = t, np.roll(t, -1)
     top = np.full(s_grid.shape, -np.inf)
     bot = np.full(s_grid.shape, np.inf)
-    chunk = max(1, 2_000_000 // max(len(s), 1))
-    for a in range(0, len(s_grid), chunk):
-        g = s_grid[a : a + chunk, None]
-        cross = (s0 - g) * (s1 - g) <= 0
-        cross &= s0 != s1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tc = t0 + (g - s0) / (s1 - s0) * (t1 - t0)
-        top[a : a + chunk] = np.where(cross, tc, -np.inf).max(axis=1)
-        bot[a : a + chunk] = np.where(cross, tc, np.inf).min(axis=1)
+    grid = np.asarray(s_grid, dtype=np.float64)
+    if grid.size > 1 and not np.all(grid[1:] >= grid[:-1]):
+        order = np.argsort(grid, kind="stable")
+        t_o, b_o = _profile(outline, origin, u, grid[order])
+        top[order], bot[order] = t_o, b_o
+        return top, bot
+    # Segment (s0, t0) -> (s1, t1) crosses the lines s = g with min(s0, s1) <= g <=
+    # max(s0, s1) (the sign test (s0 - g)(s1 - g) <= 0): a contiguous run of the sorted
+    # grid, so only those (segment, line) pairs are evaluated (a few per line, instead of
+    # every segment against every line).
+    moving = s0 != s1
+    seg = np.flatnonzero(moving)
+    lo = np.minimum(s0[seg], s1[seg])
+    hi = np.maximum(s0[seg], s1[seg])
+    first = np.searchsorted(grid, lo, side="left")
+    count = np.searchsorted(grid, hi, side="right") - first
+    total = int(count.sum())
+    if total:
+        which = np.repeat(np.arange(seg.size), count)
+        starts = np.cumsum(count) - count
+        gi = first[which] + (np.arange(total) - starts[which])
+        k = seg[which]
+        g = grid[gi]
+        tc = t0[k] + (g - s0[k]) / (s1[k] - s0[k]) * (t1[k] - t0[k])
+        np.maximum.at(top, gi, tc)
+        np.minimum.at(bot, gi, tc)
     bad = ~np.isfinite(top) | ~np.isfinite(bot)
     top[bad] = np.nan
     bot[bad] = np.nan
@@ -518,6 +562,18 @@ def _neck_arcs(outline, f1, f2, c1, u, d, ps, corr, sig):
         return np.where(ss > st2, np.hypot(ss - d, tt) - r2, res)
 
     log_grid = np.linspace(np.log(r_lo), np.log(r_hi), 120)
+
+    def grid_costs(side, pts):
+        # ``cost`` at every radius of the grid at once (the same arithmetic, one row each).
+        big_r = np.exp(log_grid)[:, None]
+        ss, tt = s[pts][None, :], side * t[pts][None, :]
+        xc = (d * d + (r1 + big_r) ** 2 - (r2 + big_r) ** 2) / (2 * d)
+        yc = np.sqrt(np.maximum((r1 + big_r) ** 2 - xc * xc, 0.0))
+        st1, st2 = xc * r1 / (r1 + big_r), d + (xc - d) * r2 / (r2 + big_r)
+        res = np.hypot(ss - xc, tt - yc) - big_r
+        res = np.where(ss < st1, np.hypot(ss, tt) - r1, res)
+        res = np.where(ss > st2, np.hypot(ss - d, tt) - r2, res)
+        return np.sum(res**2, axis=1)
     arcs = []
     for side in (1.0, -1.0):
         pts = (s > 0) & (s < d) & (side * t > 0)
@@ -528,7 +584,7 @@ def _neck_arcs(outline, f1, f2, c1, u, d, ps, corr, sig):
         def cost(log_r, side=side, pts=pts):
             return float(np.sum(residuals(float(np.exp(log_r)), side, pts) ** 2))
 
-        costs = np.array([cost(g) for g in log_grid])
+        costs = grid_costs(side, pts)
         k = int(np.argmin(costs))
         lo_k, hi_k = log_grid[max(k - 1, 0)], log_grid[min(k + 1, len(log_grid) - 1)]
         res = minimize_scalar(cost, bounds=(lo_k, hi_k), method="bounded",
