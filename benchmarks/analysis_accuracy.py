@@ -116,7 +116,8 @@ def _coverage(runs: list[dict]) -> dict:
         keep = np.isfinite(t) & ((t > lo) if lo is not None else True)
         if key == "R":
             keep &= t >= lo
-        z = np.abs(m[keep] - t[keep]) / e[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.abs(m[keep] - t[keep]) / e[keep]
         z = np.where(np.isfinite(z), z, np.inf)
         out[key] = (float(np.mean(z <= 1.0)), float(np.mean(z <= 2.0)),
                     float(np.median(z)) if z.size else float("nan"))

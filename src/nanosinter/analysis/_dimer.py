@@ -563,14 +563,16 @@ class DimerAnalyzer:
             max(math.ceil(self.opt.noise_lag_nm / (b * ps)), 2))
         if kern_b is not None and f1.jac is not None:
             rows_f, cols_f = np.nonzero(sel_fit)
-            cov = sandwich_covariance(f1.jac, rows_f, cols_f, tb.shape, kern_b, f1.resid_var)
+            combos = np.zeros((3, f1.jac.shape[1]))  # r1, r2, centre distance
+            combos[0, 2] = combos[1, 5] = 1.0
+            combos[2, [0, 1, 3, 4]] = (-u[0], -u[1], u[0], u[1])
+            cov = sandwich_covariance(f1.jac, rows_f, cols_f, tb.shape, kern_b, f1.resid_var,
+                                      combos=combos)
             if np.all(np.isfinite(cov)):
                 sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-                grad = np.zeros(cov.shape[0])
-                grad[[0, 1, 3, 4]] = (-u[0], -u[1], u[0], u[1])
-                r1e_rep = max(r1e, float(sd[2]))
-                r2e_rep = max(r2e, float(sd[5]))
-                de_rep = max(de, math.sqrt(max(float(grad @ cov @ grad), 0.0)))
+                r1e_rep = max(r1e, float(sd[0]))
+                r2e_rep = max(r2e, float(sd[1]))
+                de_rep = max(de, float(sd[2]))
         kern_cache: list = []
 
         def kern_full():
