@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from scipy import ndimage as ndi
 from nanosinter._validation import check_choice, check_positive
 from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter.analysis._profile import (
+    blurred_chord,
     fit_far_side_rim,
     fit_lobe,
     fit_neck,
@@ -20,6 +22,7 @@ from nanosinter.analysis._profile import (
     noise_correlation_area,
 )
 from nanosinter.analysis._segment import Segmentation, dilate4
+from nanosinter.analysis._texture import TextureMap
 from nanosinter.errors import AnalysisError, InputError
 from nanosinter.geometry import DimerGeometry, measure_dimer_mask
 
@@ -107,6 +110,10 @@ class DimerOptions:
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 0.0
+    subtract_texture: bool = False
+    texture_highpass_nm: float = 1.0
+    texture_smooth_nm: float = 0.2
+    texture_min_gap_nm: float = 0.3
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -197,6 +204,9 @@ class DimerAnalyzer:
         #: (k, blur, background, far-side rim fit values or None) of the last frame.
         self._warm: tuple | None = None
         self._params: np.ndarray | None = None
+        #: TextureMap of the approach frames (``subtract_texture``), else None.
+        self._tex = None
+        self._tex_ctx: tuple | None = None
         # Contact of the previous frame (bridge hysteresis); None: not known here, both
         # outcomes are returned (``alternative``) and the caller picks.
         self._prev_contact: bool | None = False
@@ -282,6 +292,13 @@ class DimerAnalyzer:
         others = (lab > 0) & ~own
         raw = seg.image[r0:r1, c0:c1].astype(np.float64)
         tau_raw = self._contrast(raw, seg)
+        self._tex_ctx = None
+        if self.opt.subtract_texture and self.opt.method == "profile":
+            if self._tex is None:
+                self._tex = TextureMap(seg.image)
+            sh = self._tex.shift_of(seg.image)
+            if sh is not None:
+                self._tex_ctx = ((r0, c0), sh)
         tau = ndi.gaussian_filter(tau_raw, self.sigma_px, mode="nearest") \
             if self.sigma_px > 0 else tau_raw
         level = seg.level
@@ -369,12 +386,14 @@ class DimerAnalyzer:
         """What a frame hands to the next: lobe positions and radii (body choice and warm
         start), contrast/blur/background warm start, the model parameters (picklable)."""
         return (self._lobes_nm, self._radii, self._warm,
-                None if self._params is None else self._params.copy())
+                None if self._params is None else self._params.copy(), self._tex)
 
     def set_state(self, state: tuple | None) -> None:
         """Start the next measurement from ``state`` (from :meth:`get_state`; None: a fresh
         analyzer, which chooses the dimer anew)."""
-        self._lobes_nm, self._radii, self._warm, self._params = state or (None,) * 4
+        self._lobes_nm, self._radii, self._warm, self._params, tex = state or (None,) * 5
+        # A copy: several later frames may start from the same state (in one process too).
+        self._tex = copy.deepcopy(tex)
 
     @staticmethod
     def _contrast(raw: np.ndarray, seg: Segmentation) -> np.ndarray:
@@ -565,6 +584,10 @@ class DimerAnalyzer:
         t_all = -rel_x * u[1] + rel_y * u[0]
         half = max(1.5 * ps, 0.15)
         r_small = min(r1v, r2v)
+        tex_add = None
+        if self._tex_ctx is not None:
+            tau_raw, tex_add = self._texture_step(tau_raw, others, fxx, fyy, s_all, t_all, s0,
+                                                  c1, c2, r1v, r2v, k, sig, off)
         slab = (np.abs(s_all - s0) <= half) & (np.abs(t_all) < r_small + 1.5) & ~others
         rn_fit = None
         if np.count_nonzero(slab) >= 10:
@@ -694,7 +717,41 @@ class DimerAnalyzer:
                     contact = contact_lo if self._prev_contact else contact_hi
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
+        if (tex_add is not None and not contact and not contact_alt
+                and gap_fit > self.opt.texture_min_gap_nm):
+            # Lobes apart (in either bridge outcome): the gap is support + rims only.
+            self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
         return finish(contact, ni, flags)
+
+    def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,
+                      k, sig, off):
+        """Subtract the approach frames' texture estimate from the crop's contrast; return
+        it and (residual, mask) that this frame would add to the estimate.
+
+        The residual is ``tau - model`` (the two lobes' blurred projected chords with the
+        fitted contrast, blur and background, :func:`blurred_chord`) high-passed by
+        subtracting its Gaussian smoothing at ``texture_highpass_nm`` (removes the smooth
+        carbon rims and lobe misfit; the texture's grain is 0.4 nm), kept within 2.5 nm of
+        the neck plane, off the lobes by more than -0.2 nm.
+        """
+        ps = self.ps
+        origin, shift = self._tex_ctx
+        rho1 = np.hypot(fxx - c1[0], fyy - c1[1])
+        rho2 = np.hypot(fxx - c2[0], fyy - c2[1])
+        model = k * (blurred_chord(rho1, r1v, sig) + blurred_chord(rho2, r2v, sig)) + off
+        res = np.where(others, 0.0, tau_raw - model)
+        hp = self.opt.texture_highpass_nm / ps
+        if hp > 0:
+            res = res - ndi.gaussian_filter(res, hp, mode="nearest")
+        r_small = min(r1v, r2v)
+        mask = ((np.abs(s_all - s0) <= 2.5) & (np.abs(t_all) < r_small + 1.5) & ~others
+                & (rho1 > r1v - 0.2) & (rho2 > r2v - 0.2))
+        out = tau_raw
+        if self._tex.n_frames > 0:
+            corr = self._tex.sample(origin, tau_raw.shape, shift,
+                                    self.opt.texture_smooth_nm / ps)
+            out = tau_raw - corr
+        return out, (res, mask)
 
     def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
                 de, s0, gap_fit, c1, c2, u):
