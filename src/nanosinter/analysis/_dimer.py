@@ -114,6 +114,7 @@ class DimerOptions:
     texture_highpass_nm: float = 1.0
     texture_smooth_nm: float = 0.2
     texture_min_gap_nm: float = 0.3
+    texture_refine: bool = True
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -717,9 +718,9 @@ class DimerAnalyzer:
                     contact = contact_lo if self._prev_contact else contact_hi
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
-        if (tex_add is not None and not contact and not contact_alt
+        if (tex_add is not None and not contact
                 and gap_fit > self.opt.texture_min_gap_nm):
-            # Lobes apart (in either bridge outcome): the gap is support + rims only.
+            # Lobes apart: the gap is support + rims only.
             self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
         return finish(contact, ni, flags)
 
@@ -748,9 +749,11 @@ class DimerAnalyzer:
                 & (rho1 > r1v - 0.2) & (rho2 > r2v - 0.2))
         out = tau_raw
         if self._tex.n_frames > 0:
-            corr = self._tex.sample(origin, tau_raw.shape, shift,
-                                    self.opt.texture_smooth_nm / ps)
-            out = tau_raw - corr
+            mean = self._tex.mean_map(self.opt.texture_smooth_nm / ps)
+            if self.opt.texture_refine:
+                shift = self._tex.refine_shift(mean, res, mask, origin, shift)
+                self._tex_ctx = (origin, shift)
+            out = tau_raw - self._tex.sample(mean, origin, tau_raw.shape, shift)
         return out, (res, mask)
 
     def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
