@@ -110,7 +110,7 @@ class DimerOptions:
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 0.0
-    subtract_texture: bool = False
+    subtract_texture: bool = True
     texture_highpass_nm: float = 1.0
     texture_smooth_nm: float = 0.2
     texture_min_gap_nm: float = 0.3
