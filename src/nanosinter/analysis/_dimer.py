@@ -95,7 +95,35 @@ class DimerOptions:
         test movies, whose 4 % support texture dominates the neck error, it does not lower
         it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
         it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
-        (docs/analysis.md "Accuracy"): use it where the support texture is weak.
+        (docs/analysis.md "Accuracy"): use it where the support texture is weak. With
+        ``subtract_texture`` (default) it lowers the seeds 1-8 pooled neck error from 0.34
+        to 0.28 nm and R from 17 to 12 %, but seed 7's first five contact frames are then
+        not found (0.20 -> 1.21 nm) and seed 8 is worse (0.50 -> 0.62 nm): still off.
+    subtract_texture : bool
+        Estimate the support texture (fixed to the specimen, the same in every frame) in the
+        gap between the lobes from the frames before contact and subtract it from the
+        contrast image before the neck fits and the bridge test (:meth:`_texture_step`,
+        :class:`nanosinter.analysis._texture.TextureMap`). Measured on the test movies
+        (4 % texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``): pooled neck error
+        0.43 -> 0.34 nm, R 26 -> 17 %, better on 6 of 8 seeds; seed 4's false bridge across
+        a 2.2 nm gap is gone. Without texture in the frames it changes little (see
+        docs/analysis.md). The estimate travels in the state from frame to frame, so a
+        frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
+    texture_highpass_nm : float
+        The residual ``tau - lobe model`` is high-passed by subtracting its Gaussian
+        smoothing of this sigma (removes the smooth carbon rims and lobe misfit; the
+        texture's grain is 0.4 nm). 1 nm: of 0.6, 1 and 2 nm the lowest pooled neck and R
+        error that did not break a seed (2 nm: 0.33 nm but seed 2 0.28 -> 0.59 nm);
+        calibrated on the test movies.
+    texture_smooth_nm : float
+        Gaussian smoothing of the accumulated estimate before use (removes shot noise; 0.2
+        nm is half the texture's grain; 0.35 nm measured no better). Calibrated.
+    texture_min_gap_nm : float
+        Frames add to the estimate only when not in contact and with a fitted gap above
+        this (a neck would otherwise be taken for texture).
+    texture_refine : bool
+        Refine the whole-frame registration of the estimate (0.3-0.5 px off) by matching
+        this frame's gap residual to it within +-1 px (pooled neck 0.341 -> 0.336 nm).
     """
 
     method: str = "profile"
@@ -122,6 +150,8 @@ class DimerOptions:
         check_positive("denoise_sigma_px", self.denoise_sigma_px, allow_zero=True)
         check_positive("contact_sigma", self.contact_sigma)
         check_positive("rim_nm", self.rim_nm, allow_zero=True)
+        check_positive("texture_highpass_nm", self.texture_highpass_nm, allow_zero=True)
+        check_positive("texture_smooth_nm", self.texture_smooth_nm, allow_zero=True)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
