@@ -142,7 +142,7 @@ class DimerOptions:
     texture_highpass_nm: float = 1.0
     texture_smooth_nm: float = 0.2
     texture_min_gap_nm: float = 0.3
-    texture_refine: bool = True
+    texture_refine: bool = False
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -326,7 +326,10 @@ class DimerAnalyzer:
         self._tex_ctx = None
         if self.opt.subtract_texture and self.opt.method == "profile":
             if self._tex is None:
-                self._tex = TextureMap(seg.image)
+                # Registered and mapped: this crop and 3 nm around it.
+                pad = math.ceil(3.0 / ps)
+                self._tex = TextureMap(seg.image, (max(r0 - pad, 0), min(r1 + pad, ny),
+                                                   max(c0 - pad, 0), min(c1 + pad, nx)))
             sh = self._tex.shift_of(seg.image)
             if sh is not None:
                 self._tex_ctx = ((r0, c0), sh)

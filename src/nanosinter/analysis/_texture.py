@@ -42,6 +42,9 @@ class TextureMap:
     ----------
     reference : ndarray (ny, nx)
         The full frame that defines the map's coordinates.
+    box : (row0, row1, col0, col1) or None
+        The part of the frame registered and mapped (the dimer's crop): registration and
+        storage then cost that box, not the frame (None: the whole frame).
 
     Notes
     -----
@@ -51,9 +54,14 @@ class TextureMap:
     (Guizar-Sicairos et al., Opt. Lett. 33, 156 (2008), doi:10.1364/OL.33.000156).
     """
 
-    def __init__(self, reference: np.ndarray) -> None:
-        self.shape = tuple(int(s) for s in reference.shape)
-        self.ref_fft = _windowed_fft(reference)
+    def __init__(self, reference: np.ndarray, box=None) -> None:
+        self.frame_shape = tuple(int(s) for s in reference.shape)
+        if box is None:
+            box = (0, self.frame_shape[0], 0, self.frame_shape[1])
+        self.box = tuple(int(v) for v in box)
+        r0, r1, c0, c1 = self.box
+        self.shape = (r1 - r0, c1 - c0)
+        self.ref_fft = _windowed_fft(reference[r0:r1, c0:c1])
         self.total = np.zeros(self.shape, np.float32)
         self.count = np.zeros(self.shape, np.float32)
         self.n_frames = 0
@@ -61,9 +69,10 @@ class TextureMap:
     def shift_of(self, frame: np.ndarray) -> tuple[float, float] | None:
         """(dy, dx) px with ``frame(p) ~ reference(p - (dy, dx))``; None if the frame's shape
         differs."""
-        if tuple(frame.shape) != self.shape:
+        if tuple(frame.shape) != self.frame_shape:
             return None
-        mov = _windowed_fft(frame)
+        r0, r1, c0, c1 = self.box
+        mov = _windowed_fft(frame[r0:r1, c0:c1])
         cross = mov * np.conj(self.ref_fft)
         mag = np.abs(cross)
         cross = cross / np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300)) ** _REG_WHITEN
@@ -78,10 +87,11 @@ class TextureMap:
         return dy, dx
 
     def _ref_coords(self, origin, crop_shape, shift):
-        """Reference-grid coordinates of every pixel of a crop at ``origin`` (row, col)."""
+        """Map coordinates (reference frame minus the box's corner) of every pixel of a crop
+        at ``origin`` (row, col) of a frame shifted by ``shift``."""
         r0, c0 = origin
         yy, xx = np.mgrid[0:crop_shape[0], 0:crop_shape[1]].astype(np.float64)
-        return yy + r0 - shift[0], xx + c0 - shift[1]
+        return yy + r0 - shift[0] - self.box[0], xx + c0 - shift[1] - self.box[2]
 
     def add(self, residual: np.ndarray, mask: np.ndarray, origin, shift) -> None:
         """Add a crop's residual (crop pixels where ``mask``) at ``origin`` = (row, col) of
