@@ -160,8 +160,8 @@ def test_summary_and_files(sintering_runs):
 def test_seeds_1_to_3_pooled_accuracy(sintering_runs, tmp_path_factory):
     """Seeds 1-3 pooled (was a strict xfail: neck 0.33 nm, R 27 %). Measured with the
     approach frames' texture subtracted (``DimerOptions.subtract_texture``, default): neck
-    0.293 nm (thin margin), R 21 %, centre distance 0.16 nm, contact 7/8/8 (truth 8); seed 3
-    alone still misses (neck 0.35 nm, R 47 %, centre distance 0.23 nm)."""
+    0.293 nm (thin margin), R 22 %, centre distance 0.16 nm, contact 7/8/8 (truth 8); seed 3
+    alone still misses (neck 0.38 nm, R 46 %, centre distance 0.23 nm)."""
     from synth import dimer_sequence, rendered_dimer_movie
 
     from nanosinter.analysis import analyze_movie

@@ -96,8 +96,9 @@ class DimerOptions:
         it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
         it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
         (docs/analysis.md "Accuracy"): use it where the support texture is weak. With
-        ``subtract_texture`` (default) it lowers the seeds 1-8 pooled neck error from 0.34
-        to 0.28 nm and R from 17 to 12 %, but seed 7's first five contact frames are then
+        ``subtract_texture`` (default; measured with its earlier whole-frame registration)
+        it lowers the seeds 1-8 pooled neck error from 0.34 to 0.28 nm and R from 17 to 12 %,
+        but seed 7's first five contact frames are then
         not found (0.20 -> 1.21 nm) and seed 8 is worse (0.50 -> 0.62 nm): still off.
     subtract_texture : bool
         Estimate the support texture (fixed to the specimen, the same in every frame) in the
@@ -105,8 +106,9 @@ class DimerOptions:
         contrast image before the neck fits and the bridge test (:meth:`_texture_step`,
         :class:`nanosinter.analysis._texture.TextureMap`). Measured on the test movies
         (4 % texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``): pooled neck error
-        0.43 -> 0.34 nm, R 26 -> 17 %, better on 6 of 8 seeds; seed 4's false bridge across
-        a 2.2 nm gap is gone. Without texture in the frames it changes little (see
+        0.43 -> 0.33 nm, R 26 -> 19 %, neck better on 6 of 8 seeds (seed 1 0.25 -> 0.27,
+        seed 6 unchanged); seed 4's false bridge across a 2.2 nm gap is gone. ~10 % slower.
+        Without texture in the frames it changes little (see
         docs/analysis.md). The estimate travels in the state from frame to frame, so a
         frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
     texture_highpass_nm : float
@@ -114,16 +116,17 @@ class DimerOptions:
         smoothing of this sigma (removes the smooth carbon rims and lobe misfit; the
         texture's grain is 0.4 nm). 1 nm: of 0.6, 1 and 2 nm the lowest pooled neck and R
         error that did not break a seed (2 nm: 0.33 nm but seed 2 0.28 -> 0.59 nm);
-        calibrated on the test movies.
+        calibrated on the test movies (with the earlier whole-frame registration).
     texture_smooth_nm : float
         Gaussian smoothing of the accumulated estimate before use (removes shot noise; 0.2
         nm is half the texture's grain; 0.35 nm measured no better). Calibrated.
     texture_min_gap_nm : float
         Frames add to the estimate only when not in contact and with a fitted gap above
-        this (a neck would otherwise be taken for texture).
+        this (a neck would otherwise be taken for texture; 0.3 nm chosen, not calibrated).
     texture_refine : bool
-        Refine the whole-frame registration of the estimate (0.3-0.5 px off) by matching
-        this frame's gap residual to it within +-1 px (pooled neck 0.341 -> 0.336 nm).
+        Refine the registration of the estimate by matching this frame's gap residual to
+        it within +-1 px. Off: measured with the earlier whole-frame registration it gained
+        little (pooled neck 0.341 -> 0.336 nm) for 26 ms per frame.
     """
 
     method: str = "profile"
