@@ -108,7 +108,7 @@ class DimerOptions:
         (4 % texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``): pooled neck error
         0.43 -> 0.33 nm, R 26 -> 19 %, neck better on 6 of 8 seeds (seed 1 0.25 -> 0.27,
         seed 6 unchanged); seed 4's false bridge across a 2.2 nm gap is gone. ~10 % slower.
-        Without texture in the frames it changes little (see
+        Without texture in the frames it costs a little (pooled neck 0.26 -> 0.29 nm,
         docs/analysis.md). The estimate travels in the state from frame to frame, so a
         frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
     texture_highpass_nm : float
