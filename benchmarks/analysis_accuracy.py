@@ -21,7 +21,10 @@ Printed per seed and pooled over all seeds (medians over frames, as the tests po
 ``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
 thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults);
 ``--rim-model-nm 1`` runs the analysis with the carbon-shell neck model
-(``DimerOptions(rim_nm=1.0)``, off by default).
+(``DimerOptions(rim_nm=1.0)``, off by default); ``--subtract-texture 1`` with the approach
+frames' support-texture estimate subtracted before the neck fits
+(``DimerOptions(subtract_texture=True)``, off by default; ``--texture-highpass-nm``,
+``--texture-smooth-nm`` its parameters).
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class DimerOptions:
         it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
         it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
         (docs/analysis.md "Accuracy"): use it where the support texture is weak. With
-        ``subtract_texture`` (default; measured with its earlier whole-frame registration)
+        ``subtract_texture`` (measured with its earlier whole-frame registration)
         it lowers the seeds 1-8 pooled neck error from 0.34 to 0.28 nm and R from 17 to 12 %,
         but seed 7's first five contact frames are then
         not found (0.20 -> 1.21 nm) and seed 8 is worse (0.50 -> 0.62 nm): still off.
@@ -108,6 +108,10 @@ class DimerOptions:
         (4 % texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``): pooled neck error
         0.43 -> 0.33 nm, R 26 -> 19 %, neck better on 6 of 8 seeds (seed 1 0.25 -> 0.27,
         seed 6 unchanged); seed 4's false bridge across a 2.2 nm gap is gone. ~10 % slower.
+        **Off by default**: its premise is that frames not in contact show no neck; a neck
+        that exists before it is detected is taken into the estimate and subtracted later.
+        On the tang2023 demo (neck from frame 1, found from frame 26) it moves the contact
+        frame 26 -> 39 and the neck error 0.29 -> 0.46 nm (signed -0.35 nm; R 33 -> 13 %).
         Without texture in the frames it costs a little (pooled neck 0.26 -> 0.29 nm,
         docs/analysis.md). The estimate travels in the state from frame to frame, so a
         frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
@@ -141,7 +145,7 @@ class DimerOptions:
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 0.0
-    subtract_texture: bool = True
+    subtract_texture: bool = False
     texture_highpass_nm: float = 1.0
     texture_smooth_nm: float = 0.2
     texture_min_gap_nm: float = 0.3
