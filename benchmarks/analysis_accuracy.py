@@ -21,7 +21,10 @@ Printed per seed and pooled over all seeds (medians over frames, as the tests po
 ``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
 thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults);
 ``--rim-model-nm 1`` runs the analysis with the carbon-shell neck model
-(``DimerOptions(rim_nm=1.0)``, off by default).
+(``DimerOptions(rim_nm=1.0)``, off by default); ``--subtract-texture 1`` with the approach
+frames' support-texture estimate subtracted before the neck fits
+(``DimerOptions(subtract_texture=True)``, off by default; ``--texture-highpass-nm``,
+``--texture-smooth-nm`` its parameters).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ sys.path.insert(0, str(HERE.parent / "tests" / "analysis"))
 TARGETS = {"r1": 0.3, "r2": 0.3, "neck": 0.3, "R": 0.25, "d": 0.2}
 
 
-def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | None = None) -> dict:
+def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | None = None,
+            dimer_kw: dict | None = None) -> dict:
     """Per-frame measured and true values of one seed's movie."""
     from synth import dimer_sequence, rendered_dimer_movie
     from table_rows import col, read_csv
@@ -52,8 +56,10 @@ def _errors(seed: int, settings_kw: dict | None = None, rim_model_nm: float | No
     movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed,
                                               **(settings_kw or {}))
     with tempfile.TemporaryDirectory() as tmp:
-        opt = (None if rim_model_nm is None
-               else AnalysisOptions(dimer=DimerOptions(rim_nm=rim_model_nm)))
+        dkw = dict(dimer_kw or {})
+        if rim_model_nm is not None:
+            dkw["rim_nm"] = rim_model_nm
+        opt = AnalysisOptions(dimer=DimerOptions(**dkw)) if dkw else None
         summary = analyze_movie(movie, Path(tmp), options=opt)
         rows = read_csv(Path(tmp) / "dimer.csv")
     out = {"seed": seed, "contact_frame": summary["contact_frame"],
@@ -135,7 +141,21 @@ def main(argv=None) -> int:
                     help="carbon-rim thickness of the renderer, nm (diagnostic)")
     ap.add_argument("--rim-model-nm", type=float, default=None,
                     help="DimerOptions.rim_nm of the analysis (0: no rim in the neck model)")
+    ap.add_argument("--subtract-texture", type=int, choices=(0, 1), default=None,
+                    help="DimerOptions.subtract_texture of the analysis (approach-frame "
+                    "texture estimate subtracted in the neck window)")
+    ap.add_argument("--texture-highpass-nm", type=float, default=None,
+                    help="DimerOptions.texture_highpass_nm (diagnostic)")
+    ap.add_argument("--texture-smooth-nm", type=float, default=None,
+                    help="DimerOptions.texture_smooth_nm (diagnostic)")
     args = ap.parse_args(argv)
+    dkw = {}
+    if args.subtract_texture is not None:
+        dkw["subtract_texture"] = bool(args.subtract_texture)
+    if args.texture_highpass_nm is not None:
+        dkw["texture_highpass_nm"] = args.texture_highpass_nm
+    if args.texture_smooth_nm is not None:
+        dkw["texture_smooth_nm"] = args.texture_smooth_nm
     kw = {}
     if args.texture is not None:
         kw["texture_contrast"] = args.texture
@@ -144,13 +164,16 @@ def main(argv=None) -> int:
     kws = [kw] * len(args.seeds)
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            runs = list(pool.map(_errors, args.seeds, kws, [args.rim_model_nm] * len(kws)))
+            runs = list(pool.map(_errors, args.seeds, kws, [args.rim_model_nm] * len(kws),
+                                 [dkw] * len(kws)))
     else:
-        runs = [_errors(s, kw, args.rim_model_nm) for s in args.seeds]
+        runs = [_errors(s, kw, args.rim_model_nm, dkw) for s in args.seeds]
     if kw:
         print("renderer settings changed:", kw)
     if args.rim_model_nm is not None:
         print("analysis DimerOptions.rim_nm =", args.rim_model_nm)
+    if dkw:
+        print("analysis DimerOptions:", dkw)
     head = (f"{'seed':>8} {'r1':>6} {'r2':>6} {'neck':>6} {'signed':>7} {'R':>6} {'d':>6} "
             f"{'contact/true':>13} targets")
     print(head)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from scipy import ndimage as ndi
 from nanosinter._validation import check_choice, check_positive
 from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter.analysis._profile import (
+    blurred_chord,
     fit_far_side_rim,
     fit_lobe,
     fit_neck,
@@ -20,6 +22,7 @@ from nanosinter.analysis._profile import (
     noise_correlation_area,
 )
 from nanosinter.analysis._segment import Segmentation, dilate4
+from nanosinter.analysis._texture import TextureMap
 from nanosinter.analysis._uncert import sandwich_covariance, support_autocovariance
 from nanosinter.errors import AnalysisError, InputError
 from nanosinter.geometry import DimerGeometry, measure_dimer_mask
@@ -93,7 +96,42 @@ class DimerOptions:
         test movies, whose 4 % support texture dominates the neck error, it does not lower
         it (seeds 1-8 pooled 0.43 -> 0.48 nm, seeds 1+2 0.29 -> 0.35 nm); with 2 % texture
         it lowers it from 0.34 to 0.18 nm (seeds 1-5), without texture from 0.26 to 0.11 nm
-        (docs/analysis.md "Accuracy"): use it where the support texture is weak.
+        (docs/analysis.md "Accuracy"): use it where the support texture is weak. With
+        ``subtract_texture`` (measured with its earlier whole-frame registration)
+        it lowers the seeds 1-8 pooled neck error from 0.34 to 0.28 nm and R from 17 to 12 %,
+        but seed 7's first five contact frames are then
+        not found (0.20 -> 1.21 nm) and seed 8 is worse (0.50 -> 0.62 nm): still off.
+    subtract_texture : bool
+        Estimate the support texture (fixed to the specimen, the same in every frame) in the
+        gap between the lobes from the frames before contact and subtract it from the
+        contrast image before the neck fits and the bridge test (:meth:`_texture_step`,
+        :class:`nanosinter.analysis._texture.TextureMap`). Measured on the test movies
+        (4 % texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``): pooled neck error
+        0.43 -> 0.33 nm, R 26 -> 19 %, neck better on 6 of 8 seeds (seed 1 0.25 -> 0.27,
+        seed 6 unchanged); seed 4's false bridge across a 2.2 nm gap is gone. ~10 % slower.
+        **Off by default**: its premise is that frames not in contact show no neck; a neck
+        that exists before it is detected is taken into the estimate and subtracted later.
+        On the tang2023 demo (neck from frame 1, found from frame 26) it moves the contact
+        frame 26 -> 39 and the neck error 0.29 -> 0.46 nm (signed -0.35 nm; R 33 -> 13 %).
+        Without texture in the frames it costs a little (pooled neck 0.26 -> 0.29 nm,
+        docs/analysis.md). The estimate travels in the state from frame to frame, so a
+        frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
+    texture_highpass_nm : float
+        The residual ``tau - lobe model`` is high-passed by subtracting its Gaussian
+        smoothing of this sigma (removes the smooth carbon rims and lobe misfit; the
+        texture's grain is 0.4 nm). 1 nm: of 0.6, 1 and 2 nm the lowest pooled neck and R
+        error that did not break a seed (2 nm: 0.33 nm but seed 2 0.28 -> 0.59 nm);
+        calibrated on the test movies (with the earlier whole-frame registration).
+    texture_smooth_nm : float
+        Gaussian smoothing of the accumulated estimate before use (removes shot noise; 0.2
+        nm is half the texture's grain; 0.35 nm measured no better). Calibrated.
+    texture_min_gap_nm : float
+        Frames add to the estimate only when not in contact and with a fitted gap above
+        this (a neck would otherwise be taken for texture; 0.3 nm chosen, not calibrated).
+    texture_refine : bool
+        Refine the registration of the estimate by matching this frame's gap residual to
+        it within +-1 px. Off: measured with the earlier whole-frame registration it gained
+        little (pooled neck 0.341 -> 0.336 nm) for 26 ms per frame.
     noise_lag_nm : float
         Largest lag of the support's noise autocovariance used for the reported errors of
         r1, r2, the centre distance and the neck radius (:mod:`nanosinter.analysis._uncert`):
@@ -114,6 +152,11 @@ class DimerOptions:
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 0.0
     noise_lag_nm: float = 2.0
+    subtract_texture: bool = False
+    texture_highpass_nm: float = 1.0
+    texture_smooth_nm: float = 0.2
+    texture_min_gap_nm: float = 0.3
+    texture_refine: bool = False
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -122,6 +165,8 @@ class DimerOptions:
         check_positive("contact_sigma", self.contact_sigma)
         check_positive("rim_nm", self.rim_nm, allow_zero=True)
         check_positive("noise_lag_nm", self.noise_lag_nm)
+        check_positive("texture_highpass_nm", self.texture_highpass_nm, allow_zero=True)
+        check_positive("texture_smooth_nm", self.texture_smooth_nm, allow_zero=True)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
@@ -205,6 +250,9 @@ class DimerAnalyzer:
         #: (k, blur, background, far-side rim fit values or None) of the last frame.
         self._warm: tuple | None = None
         self._params: np.ndarray | None = None
+        #: TextureMap of the approach frames (``subtract_texture``), else None.
+        self._tex = None
+        self._tex_ctx: tuple | None = None
         # Contact of the previous frame (bridge hysteresis); None: not known here, both
         # outcomes are returned (``alternative``) and the caller picks.
         self._prev_contact: bool | None = False
@@ -290,6 +338,16 @@ class DimerAnalyzer:
         others = (lab > 0) & ~own
         raw = seg.image[r0:r1, c0:c1].astype(np.float64)
         tau_raw = self._contrast(raw, seg)
+        self._tex_ctx = None
+        if self.opt.subtract_texture and self.opt.method == "profile":
+            if self._tex is None:
+                # Registered and mapped: this crop and 3 nm around it.
+                pad = math.ceil(3.0 / ps)
+                self._tex = TextureMap(seg.image, (max(r0 - pad, 0), min(r1 + pad, ny),
+                                                   max(c0 - pad, 0), min(c1 + pad, nx)))
+            sh = self._tex.shift_of(seg.image)
+            if sh is not None:
+                self._tex_ctx = ((r0, c0), sh)
         tau = ndi.gaussian_filter(tau_raw, self.sigma_px, mode="nearest") \
             if self.sigma_px > 0 else tau_raw
         level = seg.level
@@ -377,12 +435,14 @@ class DimerAnalyzer:
         """What a frame hands to the next: lobe positions and radii (body choice and warm
         start), contrast/blur/background warm start, the model parameters (picklable)."""
         return (self._lobes_nm, self._radii, self._warm,
-                None if self._params is None else self._params.copy())
+                None if self._params is None else self._params.copy(), self._tex)
 
     def set_state(self, state: tuple | None) -> None:
         """Start the next measurement from ``state`` (from :meth:`get_state`; None: a fresh
         analyzer, which chooses the dimer anew)."""
-        self._lobes_nm, self._radii, self._warm, self._params = state or (None,) * 4
+        self._lobes_nm, self._radii, self._warm, self._params, tex = state or (None,) * 5
+        # A copy: several later frames may start from the same state (in one process too).
+        self._tex = copy.deepcopy(tex)
 
     @staticmethod
     def _contrast(raw: np.ndarray, seg: Segmentation) -> np.ndarray:
@@ -602,6 +662,10 @@ class DimerAnalyzer:
         t_all = -rel_x * u[1] + rel_y * u[0]
         half = max(1.5 * ps, 0.15)
         r_small = min(r1v, r2v)
+        tex_add = None
+        if self._tex_ctx is not None:
+            tau_raw, tex_add = self._texture_step(tau_raw, others, fxx, fyy, s_all, t_all, s0,
+                                                  c1, c2, r1v, r2v, k, sig, off)
         slab = (np.abs(s_all - s0) <= half) & (np.abs(t_all) < r_small + 1.5) & ~others
         rn_fit = None
         if np.count_nonzero(slab) >= 10:
@@ -733,7 +797,43 @@ class DimerAnalyzer:
                     contact = contact_lo if self._prev_contact else contact_hi
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
+        if (tex_add is not None and not contact
+                and gap_fit > self.opt.texture_min_gap_nm):
+            # Lobes apart: the gap is support + rims only.
+            self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
         return finish(contact, ni, flags)
+
+    def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,
+                      k, sig, off):
+        """Subtract the approach frames' texture estimate from the crop's contrast; return
+        it and (residual, mask) that this frame would add to the estimate.
+
+        The residual is ``tau - model`` (the two lobes' blurred projected chords with the
+        fitted contrast, blur and background, :func:`blurred_chord`) high-passed by
+        subtracting its Gaussian smoothing at ``texture_highpass_nm`` (removes the smooth
+        carbon rims and lobe misfit; the texture's grain is 0.4 nm), kept within 2.5 nm of
+        the neck plane, off the lobes by more than -0.2 nm.
+        """
+        ps = self.ps
+        origin, shift = self._tex_ctx
+        rho1 = np.hypot(fxx - c1[0], fyy - c1[1])
+        rho2 = np.hypot(fxx - c2[0], fyy - c2[1])
+        model = k * (blurred_chord(rho1, r1v, sig) + blurred_chord(rho2, r2v, sig)) + off
+        res = np.where(others, 0.0, tau_raw - model)
+        hp = self.opt.texture_highpass_nm / ps
+        if hp > 0:
+            res = res - ndi.gaussian_filter(res, hp, mode="nearest")
+        r_small = min(r1v, r2v)
+        mask = ((np.abs(s_all - s0) <= 2.5) & (np.abs(t_all) < r_small + 1.5) & ~others
+                & (rho1 > r1v - 0.2) & (rho2 > r2v - 0.2))
+        out = tau_raw
+        if self._tex.n_frames > 0:
+            mean = self._tex.mean_map(self.opt.texture_smooth_nm / ps)
+            if self.opt.texture_refine:
+                shift = self._tex.refine_shift(mean, res, mask, origin, shift)
+                self._tex_ctx = (origin, shift)
+            out = tau_raw - self._tex.sample(mean, origin, tau_raw.shape, shift)
+        return out, (res, mask)
 
     def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
                 de, s0, gap_fit, c1, c2, u):
