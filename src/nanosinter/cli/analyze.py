@@ -36,6 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--denoise", choices=("gaussian", "median", "none"), default="gaussian",
         help="denoising before segmentation (default gaussian)",
     )
+    parser.add_argument(
+        "--subtract-texture", action="store_true",
+        help="estimate the support texture in the gap from the frames before contact and "
+             "subtract it before the neck fits (needs approach frames without a neck; "
+             "docs/analysis.md)",
+    )
+    parser.add_argument(
+        "--rim-model-nm", type=float, default=0.0, metavar="T",
+        help="carbon-shell thickness in the neck model (0: off; 1 where the support texture "
+             "is weak; docs/analysis.md)",
+    )
     parser.add_argument("--no-dimer", action="store_true", help="skip the dimer geometry")
     parser.add_argument(
         "--workers", type=int, default=None, metavar="N",
@@ -58,16 +69,17 @@ def run(args: argparse.Namespace) -> int:
         from nanosinter.errors import InputError
 
         raise InputError(f"--workers must be >= 1, got {args.workers}")
-    movie = read_movie(args.movie, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
-    opt = AnalysisOptions()
+    opt = AnalysisOptions()  # options are checked before the movie is opened
     opt = replace(
         opt,
         segment=replace(opt.segment, denoise=args.denoise),
-        dimer=replace(opt.dimer, method=args.method),
+        dimer=replace(opt.dimer, method=args.method, subtract_texture=args.subtract_texture,
+                      rim_nm=args.rim_model_nm),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
     )
+    movie = read_movie(args.movie, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
     summary = analyze_movie(
         movie, args.out, pixel_size_nm=args.pixel_size_nm, fps=args.fps, options=opt,
         provenance_inputs={"movie": args.movie},
