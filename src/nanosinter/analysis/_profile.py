@@ -433,6 +433,15 @@ def _levenberg_marquardt(evaluate, p0, lo, hi, *, max_iter=100, rtol=1e-6):
     return _LMResult(p, r, jac, success, nfev)
 
 
+def _axis_coordinates(shape, pixel_size_nm: float, c1_xy, axis_u) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates (nm) along (``s``) and across (``t``) the line of centres,
+    from lobe 1's centre ``c1_xy``, for an image of ``shape``."""
+    ny, nx = shape
+    xx, yy = np.meshgrid(np.arange(nx) * pixel_size_nm, np.arange(ny) * pixel_size_nm)
+    rel_x, rel_y = xx - c1_xy[0], yy - c1_xy[1]
+    return (rel_x * axis_u[0] + rel_y * axis_u[1], -rel_x * axis_u[1] + rel_y * axis_u[0])
+
+
 def fit_neck_image(
     tau: np.ndarray, pixel_size_nm: float, *, c1_xy, axis_u, r1: float, r2: float, d: float,
     k: float, b: float, sigma: float, rn0: float, window: np.ndarray, inflate: float = 1.0,
@@ -465,11 +474,7 @@ def fit_neck_image(
 
     from nanosinter.analysis._dimer_fit import half_width
 
-    ny, nx = tau.shape
-    xx, yy = np.meshgrid(np.arange(nx) * pixel_size_nm, np.arange(ny) * pixel_size_nm)
-    rel_x, rel_y = xx - c1_xy[0], yy - c1_xy[1]
-    s = rel_x * axis_u[0] + rel_y * axis_u[1]
-    t = -rel_x * axis_u[1] + rel_y * axis_u[0]
+    s, t = _axis_coordinates(tau.shape, pixel_size_nm, c1_xy, axis_u)
     sig_px = sigma / pixel_size_nm
     r_cap = 0.999 * min(r1, r2)
 
@@ -706,11 +711,7 @@ def fit_neck_rim_image(
 
     from nanosinter.analysis._dimer_fit import half_width
 
-    ny, nx = tau.shape
-    xx, yy = np.meshgrid(np.arange(nx) * pixel_size_nm, np.arange(ny) * pixel_size_nm)
-    rel_x, rel_y = xx - c1_xy[0], yy - c1_xy[1]
-    s = rel_x * axis_u[0] + rel_y * axis_u[1]
-    t = -rel_x * axis_u[1] + rel_y * axis_u[0]
+    s, t = _axis_coordinates(tau.shape, pixel_size_nm, c1_xy, axis_u)
     sig_px = sigma / pixel_size_nm
     r_cap = 0.999 * min(r1, r2)
     data = tau[window]
