@@ -13,7 +13,7 @@ import math
 from collections import deque
 
 import numpy as np
-from kmc_helpers import small_config
+from kmc_helpers import sample_state_fractions, small_config
 
 from nanosinter.kmc import Simulation
 from nanosinter.kmc._lattice import EMPTY, WALL
@@ -113,16 +113,14 @@ def test_time_fractions_follow_boltzmann_weights():
     index = {s: i for i, s in enumerate(states)}
 
     # sample the state at fixed time intervals (unbiased for time fractions)
-    dt = 60.0 / sim.total_rate_per_s
     n_samples = 60_000
-    counts = np.zeros(len(states))
-    for _ in range(n_samples):
-        sim.advance(max_events=10**12, t_stop=sim.time_s + dt)
+
+    def key_of(sim):
         o = sim.occ
         at = np.flatnonzero((o != EMPTY) & (o != WALL))
-        key = _canon(list(at), [int(o[x]) for x in at])
-        counts[index[key]] += 1
-    p_kmc = counts / counts.sum()
+        return _canon(list(at), [int(o[x]) for x in at])
+
+    p_kmc = sample_state_fractions(sim, key_of, index, n_samples)
     # the states carrying most of the weight agree within sampling error
     top = np.argsort(p_boltz)[::-1][:15]
     err = np.sqrt(p_boltz[top] * (1 - p_boltz[top]) / n_samples) * 6 + 0.01 * p_boltz[top]

@@ -14,7 +14,7 @@ import math
 from collections import deque
 
 import numpy as np
-from kmc_helpers import check_consistency, small_config
+from kmc_helpers import check_consistency, sample_state_fractions, small_config
 
 from nanosinter.kmc import Simulation
 from nanosinter.kmc import _engine as E
@@ -133,18 +133,15 @@ def test_time_fractions_follow_lattice_plus_ideal_vapour_weights():
     p = np.exp(logw - logw.max())
     p /= p.sum()
     index = {k: i for i, k in enumerate(states)}
-    dt = 60.0 / sim.total_rate_per_s
     n_samples = 60_000
-    counts = np.zeros(len(states))
-    for _ in range(n_samples):
-        sim.advance(max_events=10**12, t_stop=sim.time_s + dt)
-        o = sim.occ
-        nv = sim.n_vapour
-        k = _key([int(x) for x in np.flatnonzero(o == 1)],
-                 [int(x) for x in np.flatnonzero(o == 3)], int(nv[0]), int(nv[2]))
-        counts[index[k]] += 1
+
+    def key_of(sim):
+        o, nv = sim.occ, sim.n_vapour
+        return _key([int(x) for x in np.flatnonzero(o == 1)],
+                    [int(x) for x in np.flatnonzero(o == 3)], int(nv[0]), int(nv[2]))
+
+    q = sample_state_fractions(sim, key_of, index, n_samples)
     assert sim.counts["n_evaporated"] > 1000 and sim.counts["n_condensed"] > 1000
-    q = counts / counts.sum()
     # vapour occupation: marginal over (Cd in vapour, S in vapour)
     for j in (2, 3):
         lv = np.array([k[j] for k in states])
