@@ -112,16 +112,15 @@ def _coverage(runs: list[dict]) -> dict:
     and 95 %.
     """
     out = {}
-    for key, name, lo in (("r1", "r1_nm", None), ("r2", "r2_nm", None),
-                          ("neck", "neck_radius_nm", 1.0),
-                          ("R", "neck_curvature_radius_nm", 1.0),
-                          ("d", "center_distance_nm", None)):
+    frames = {"neck": lambda t: t > 1.0, "R": lambda t: t >= 1.0}
+    for key, name in (("r1", "r1_nm"), ("r2", "r2_nm"), ("neck", "neck_radius_nm"),
+                      ("R", "neck_curvature_radius_nm"), ("d", "center_distance_nm")):
         m = np.concatenate([np.asarray(r[name], float) for r in runs])
         e = np.concatenate([np.asarray(r[name + "_err"], float) for r in runs])
         t = np.concatenate([np.asarray(r[name + "_true"], float) for r in runs])
-        keep = np.isfinite(t) & ((t > lo) if lo is not None else True)
-        if key == "R":
-            keep &= t >= lo
+        keep = np.isfinite(t)
+        if key in frames:
+            keep[keep] = frames[key](t[keep])
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.abs(m[keep] - t[keep]) / e[keep]
         z = np.where(np.isfinite(z), z, np.inf)

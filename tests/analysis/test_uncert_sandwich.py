@@ -51,7 +51,7 @@ def test_sandwich_matches_monte_carlo_and_white_noise_errors_do_not():
         s2 = float(res @ res) / (res.size - 2)
         a_hat.append(p[0])
         k = support_autocovariance(support, np.ones(support.shape, bool), 10)
-        pred.append(sandwich_covariance(jac, rows, cols, (ny, nx), k, s2)[0, 0])
+        pred.append(sandwich_covariance(jac, rows, cols, k, s2)[0, 0])
         white.append(s2 * np.linalg.inv(jac.T @ jac)[0, 0])
     emp = float(np.var(a_hat))
     ratio = float(np.mean(pred)) / emp

@@ -626,7 +626,7 @@ class DimerAnalyzer:
             combos = np.zeros((3, f1.jac.shape[1]))  # r1, r2, centre distance
             combos[0, 2] = combos[1, 5] = 1.0
             combos[2, [0, 1, 3, 4]] = (-u[0], -u[1], u[0], u[1])
-            cov = sandwich_covariance(f1.jac, rows_f, cols_f, tb.shape, kern_b, f1.resid_var,
+            cov = sandwich_covariance(f1.jac, rows_f, cols_f, kern_b, f1.rms**2,
                                       combos=combos)
             if np.all(np.isfinite(cov)):
                 sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))

@@ -21,7 +21,8 @@ def _parabolic_offset(cm: float, c0: float, cp: float) -> float:
 
 
 def phase_correlation_shift(
-    reference_fft: np.ndarray, moving_fft: np.ndarray, shape: tuple[int, int]
+    reference_fft: np.ndarray, moving_fft: np.ndarray, shape: tuple[int, int],
+    *, whiten: float = 1.0,
 ) -> tuple[float, float, float]:
     """Shift (dy, dx) in pixels that maps the reference onto the moving image.
 
@@ -31,6 +32,9 @@ def phase_correlation_shift(
         ``scipy.fft.rfft2`` of the (windowed) reference and moving images.
     shape : (ny, nx)
         Real-space shape of the images.
+    whiten : float, keyword-only
+        The cross spectrum is divided by its magnitude to this power: 1 (default) is phase
+        correlation, 0 plain cross-correlation, in between a partial whitening.
 
     Returns
     -------
@@ -50,7 +54,8 @@ def phase_correlation_shift(
     """
     cross = moving_fft * np.conj(reference_fft)
     mag = np.abs(cross)
-    cross /= np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300))
+    norm = np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300))
+    cross /= norm if whiten == 1.0 else norm**whiten
     corr = sfft.irfft2(cross, s=shape)
     ny, nx = shape
     iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)

@@ -159,8 +159,6 @@ class ProfileFit:
     #: for error propagation under correlated noise (:mod:`nanosinter.analysis._uncert`);
     #: set by :func:`fit_two_lobes` only.
     jac: np.ndarray | None = None
-    #: mean squared residual of the fit
-    resid_var: float = float("nan")
 
 
 def _covariance(res, inflate: float) -> np.ndarray:
@@ -356,8 +354,7 @@ def fit_two_lobes(
         names = ("x", "y", "r", "k", "b", "sigma")
         out.append(ProfileFit(dict(zip(names, (float(res.x[i]) for i in idx), strict=True)),
                               dict(zip(names, (float(err[i]) for i in idx), strict=True)),
-                              rms, int(tau.size), bool(res.success), jac=jac,
-                              resid_var=rms * rms))
+                              rms, int(tau.size), bool(res.success), jac=jac))
     return out[0], out[1]
 
 
@@ -554,7 +551,7 @@ def fit_neck_image(
         g = g - q @ coef
         if float(g @ g) > 0:
             rows, cols = np.nonzero(window)
-            var = sandwich_covariance(g[:, None], rows, cols, window.shape, noise_kernel,
+            var = sandwich_covariance(g[:, None], rows, cols, noise_kernel,
                                       c_best / max(n, 1))[0, 0]
             errors["rn_total"] = math.sqrt(max(float(var), 0.0))
     return ProfileFit({"rn": best, "b": off, "scale": scale, "dchi2": dchi2},

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import fft as sfft
 from scipy import ndimage as ndi
 
-from nanosinter.analysis._drift import _parabolic_offset
+from nanosinter.analysis._drift import phase_correlation_shift
 
 #: Gaussian smoothing (px) of the frames before registration and the exponent of the
 #: spectral whitening (0: plain cross-correlation, 1: phase correlation). Measured on the
@@ -73,17 +73,8 @@ class TextureMap:
             return None
         r0, r1, c0, c1 = self.box
         mov = _windowed_fft(frame[r0:r1, c0:c1])
-        cross = mov * np.conj(self.ref_fft)
-        mag = np.abs(cross)
-        cross = cross / np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300)) ** _REG_WHITEN
-        corr = sfft.irfft2(cross, s=self.shape)
-        ny, nx = self.shape
-        iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
-        c0 = float(corr[iy, ix])
-        dy = iy + _parabolic_offset(corr[(iy - 1) % ny, ix], c0, corr[(iy + 1) % ny, ix])
-        dx = ix + _parabolic_offset(corr[iy, (ix - 1) % nx], c0, corr[iy, (ix + 1) % nx])
-        dy = dy - ny if dy > ny / 2 else dy
-        dx = dx - nx if dx > nx / 2 else dx
+        dy, dx, _peak = phase_correlation_shift(self.ref_fft, mov, self.shape,
+                                                whiten=_REG_WHITEN)
         return dy, dx
 
     def _ref_coords(self, origin, crop_shape, shift):

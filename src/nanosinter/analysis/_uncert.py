@@ -53,7 +53,7 @@ def support_autocovariance(img: np.ndarray, mask: np.ndarray, max_lag: int) -> n
     return np.where(den > 50, num / np.maximum(den, 1e-300), 0.0)
 
 
-def sandwich_covariance(jac: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape,
+def sandwich_covariance(jac: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                         kernel: np.ndarray, resid_var: float,
                         combos: np.ndarray | None = None) -> np.ndarray:
     """Covariance of least-squares parameters with noise covariance ``kernel`` (+ white).
@@ -63,7 +63,7 @@ def sandwich_covariance(jac: np.ndarray, rows: np.ndarray, cols: np.ndarray, sha
     jac : ndarray (n_pixels, n_params)
         Jacobian of the model at the solution.
     rows, cols : ndarray (n_pixels,)
-        Pixel indices of the fitted pixels on a grid of ``shape``.
+        Pixel indices (row, column) of the fitted pixels, in the order of ``jac``'s rows.
     kernel : ndarray (2L+1, 2L+1)
         Noise autocovariance (from :func:`support_autocovariance`).
     resid_var : float
