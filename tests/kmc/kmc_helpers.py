@@ -59,3 +59,15 @@ def sample_state_fractions(sim, key_of, index: dict, n_samples: int) -> np.ndarr
         sim.advance(max_events=10**12, t_stop=sim.time_s + dt)
         counts[index[key_of(sim)]] += 1
     return counts / counts.sum()
+
+
+def bond_energy(sites, nbr1, nbr2, sup, e1, e2, ea) -> float:
+    """Energy of occupied *sites* in the engine's bond-counting model (eV): -e1 per nearest-
+    and -e2 per second-neighbour pair, -ea per site on the support (``sup[x]`` bonds)."""
+    sites = set(sites)
+    h = 0.0
+    for x in sites:
+        h -= 0.5 * e1 * sum(1 for y in nbr1[x] if y in sites)
+        h -= 0.5 * e2 * sum(1 for y in nbr2[x] if y in sites)
+        h -= ea * sup[x]
+    return h

@@ -13,7 +13,7 @@ import math
 from collections import deque
 
 import numpy as np
-from kmc_helpers import sample_state_fractions, small_config
+from kmc_helpers import bond_energy, sample_state_fractions, small_config
 
 from nanosinter.kmc import Simulation
 from nanosinter.kmc._lattice import EMPTY, WALL
@@ -28,16 +28,6 @@ def _tiny_sim(seed=0):
         bridge={"enabled": False}, temperature={"temperature_K": 700.0})
     sim = Simulation(cfg, seed=seed)
     return sim, cfg
-
-
-def _energy(state, nbr1, nbr2, sup, e1, e2, ea):
-    sites = set(state)
-    h = 0.0
-    for x in sites:
-        h -= 0.5 * e1 * sum(1 for y in nbr1[x] if y in sites)
-        h -= 0.5 * e2 * sum(1 for y in nbr2[x] if y in sites)
-        h -= ea * sup[x]
-    return h
 
 
 def _enumerate(start, species, nbr1, nbr2, hop, sup, usable):
@@ -108,7 +98,7 @@ def test_time_fractions_follow_boltzmann_weights():
     kT = BOLTZMANN_eV_per_K * cfg["temperature"]["temperature_K"]
     e1, e2 = cfg["energy"]["bond_nn_eV"], cfg["energy"]["bond_nnn_eV"]
     ea = cfg["support"]["adhesion_eV"]
-    w = np.array([math.exp(-_energy(s, nbr1, nbr2, sup, e1, e2, ea) / kT) for s in states])
+    w = np.array([math.exp(-bond_energy(s, nbr1, nbr2, sup, e1, e2, ea) / kT) for s in states])
     p_boltz = w / w.sum()
     index = {s: i for i, s in enumerate(states)}
 
@@ -126,7 +116,7 @@ def test_time_fractions_follow_boltzmann_weights():
     err = np.sqrt(p_boltz[top] * (1 - p_boltz[top]) / n_samples) * 6 + 0.01 * p_boltz[top]
     assert np.all(np.abs(p_kmc[top] - p_boltz[top]) < err + 2e-3), (p_kmc[top], p_boltz[top])
     # and the distribution over energy levels (degeneracy x Boltzmann factor)
-    h = np.round([_energy(s, nbr1, nbr2, sup, e1, e2, ea) for s in states], 9)
+    h = np.round([bond_energy(s, nbr1, nbr2, sup, e1, e2, ea) for s in states], 9)
     levels, inv = np.unique(h, return_inverse=True)
     pl_kmc = np.bincount(inv, weights=p_kmc)
     pl_boltz = np.bincount(inv, weights=p_boltz)

@@ -14,7 +14,7 @@ import math
 from collections import deque
 
 import numpy as np
-from kmc_helpers import check_consistency, sample_state_fractions, small_config
+from kmc_helpers import bond_energy, check_consistency, sample_state_fractions, small_config
 
 from nanosinter.kmc import Simulation
 from nanosinter.kmc import _engine as E
@@ -120,13 +120,7 @@ def test_time_fractions_follow_lattice_plus_ideal_vapour_weights():
     z_s = nu * math.exp(-E_OFF / kT) / sim.kc[2]
 
     def energy(k):
-        sites = set(k[0]) | set(k[1])
-        h = 0.0
-        for x in sites:
-            h -= 0.5 * e1 * sum(1 for y in nbr1[x] if y in sites)
-            h -= 0.5 * e2 * sum(1 for y in nbr2[x] if y in sites)
-            h -= ea * sup[x]
-        return h
+        return bond_energy(set(k[0]) | set(k[1]), nbr1, nbr2, sup, e1, e2, ea)
 
     logw = np.array([-energy(k) / kT + k[2] * math.log(z_cd) - math.lgamma(k[2] + 1)
                      + k[3] * math.log(z_s) - math.lgamma(k[3] + 1) for k in states])
