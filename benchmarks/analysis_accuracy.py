@@ -147,12 +147,16 @@ def main(argv=None) -> int:
                     help="DimerOptions.texture_highpass_nm (diagnostic)")
     ap.add_argument("--texture-smooth-nm", type=float, default=None,
                     help="DimerOptions.texture_smooth_nm (diagnostic)")
+    ap.add_argument("--dimer-opt", action="append", help="NAME=VALUE of DimerOptions (diagnostic)")
     args = ap.parse_args(argv)
     dkw = {}
     if args.subtract_texture is not None:
         dkw["subtract_texture"] = bool(args.subtract_texture)
     if args.texture_highpass_nm is not None:
         dkw["texture_highpass_nm"] = args.texture_highpass_nm
+    for kv in getattr(args, "dimer_opt", None) or []:
+        k_, v_ = kv.split("=")
+        dkw[k_] = float(v_)
     if args.texture_smooth_nm is not None:
         dkw["texture_smooth_nm"] = args.texture_smooth_nm
     kw = {}

@@ -111,8 +111,9 @@ class DimerOptions:
         seed 6 unchanged); seed 4's false bridge across a 2.2 nm gap is gone. ~10 % slower.
         **Off by default**: its premise is that frames not in contact show no neck; a neck
         that exists before it is detected is taken into the estimate and subtracted later.
-        On the tang2023 demo (neck from frame 1, found from frame 26) it moves the contact
-        frame 26 -> 39 and the neck error 0.29 -> 0.46 nm (signed -0.35 nm; R 33 -> 13 %).
+        On the tang2023 demo (neck from frame 1, found from frame 45) it moves the contact
+        frame 45 -> 62 and the neck error 0.57 -> 2.06 nm (the neck is then missed in most
+        frames; measured 2026-12-01, docs/analysis.md).
         Without texture in the frames it costs a little (pooled neck 0.26 -> 0.29 nm,
         docs/analysis.md). The estimate travels in the state from frame to frame, so a
         frame ``dimer_warm_lag`` after another sees the approach frames of its chain only.
