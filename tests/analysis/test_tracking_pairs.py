@@ -32,12 +32,55 @@ def test_merge_and_split_are_events_with_lineage():
     assert ids1 == ids0 and ev1 == []
     merged = _discs((60, 100), [(50, 30, 25)])
     ids2, ev2 = t.update(merged, (0.0, 0.0))
-    assert ev2 == [("merge", [1, 2], [ids2[1]])]
+    assert ev2 == [("merge", [1, 2], [ids2[1]], 2)]
     assert ids2[1] not in (1, 2)
     split = _discs((60, 100), [(30, 30, 10), (70, 30, 10)])
     ids3, ev3 = t.update(split, (0.0, 0.0))
     assert len(ev3) == 1 and ev3[0][0] == "split" and ev3[0][1] == [ids2[1]]
-    assert sorted(ev3[0][2]) == sorted(ids3.values())
+    assert sorted(ev3[0][2]) == sorted(ids3.values()) and ev3[0][3] == 3
+
+
+def test_join_that_parts_again_keeps_identities_and_leaves_no_event():
+    """confirm_frames: outlines that join for fewer frames and part into the same two bodies
+    (rims touching) are not a coalescence; one that lasts is, reported at its own frame."""
+    apart = _discs((60, 100), [(30, 30, 10), (70, 30, 10)])
+    joined = _discs((60, 100), [(50, 30, 25)])
+    t = Tracker(confirm_frames=3)
+    seq = [apart, joined, joined, apart, joined, apart, apart]
+    all_events, id_sets = [], []
+    for k, lab in enumerate(seq):
+        ids, ev = t.update(lab, (0.0, 0.0), frame=10 + k)
+        all_events += ev
+        id_sets.append(sorted(ids.values()))
+    assert all_events == [] and t.finish() == []
+    assert id_sets[0] == id_sets[3] == id_sets[5] == id_sets[6] == [1, 2]
+    # Joined for 3 frames (frames 20-22): confirmed in frame 23, reported at frame 20.
+    t = Tracker(confirm_frames=3)
+    evs = []
+    for k, lab in enumerate([apart, joined, joined, joined, joined, apart]):
+        evs += [(k, e) for e in t.update(lab, (0.0, 0.0), frame=19 + k)[1]]
+    assert [(k, e[0], e[1], e[3]) for k, e in evs] == [(4, "merge", [1, 2], 20),
+                                                       (5, "split", [3], 24)]
+    # A join still waiting at the end of the movie is reported by finish().
+    t = Tracker(confirm_frames=5)
+    for lab in (apart, joined, joined):
+        assert t.update(lab, (0.0, 0.0))[1] == []
+    assert t.finish() == [("merge", [1, 2], [3], 1)]
+
+
+def test_parted_bodies_must_match_the_parents():
+    """A waiting join that parts into bodies elsewhere (not one to one on the parents) is a
+    merge and a split, not a flicker."""
+    apart = _discs((60, 120), [(30, 30, 10), (70, 30, 10)])
+    joined = _discs((60, 120), [(50, 30, 25)])
+    moved = _discs((60, 120), [(50, 12, 8), (50, 48, 8)])
+    t = Tracker(confirm_frames=4)
+    t.update(apart, (0.0, 0.0))
+    t.update(joined, (0.0, 0.0))
+    ids, ev = t.update(moved, (0.0, 0.0))
+    assert [e[0] for e in ev] == ["merge", "split"]
+    assert ev[0][1] == [1, 2] and ev[1][1] == ev[0][2]
+    assert not set(ids.values()) & {1, 2}
 
 
 def test_tracking_follows_drift():

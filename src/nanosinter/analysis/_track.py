@@ -35,6 +35,20 @@ class Tracker:
     ----------
     min_overlap : float
         Fraction of the smaller particle's area that must overlap to count as a link.
+    confirm_frames : int
+        0 (default): a merge is an event in the frame it happens. N > 0: a merge is reported
+        only once the merged body has lasted N frames (then with the frame it happened in);
+        a merged body that parts again before that into bodies that overlap its parents one
+        to one gives them back the parents' identities and no event is reported, neither
+        merge nor split (the joined body keeps the id it got for the frames it lasted). Touching carbon rims and thin necks make detection-level outlines
+        join and part from frame to frame (the tang2023 demo: 14 merges and 13 splits for
+        one coalescence); coalescence itself does not undo. :meth:`finish` reports the merges
+        still waiting at the end of the movie.
+
+    Notes
+    -----
+    Events are ``(kind, parent_ids, child_ids, frame)``; ``frame`` is the ``frame`` given to
+    :meth:`update` (default: the number of earlier calls).
 
     References
     ----------
@@ -43,18 +57,24 @@ class Tracker:
     """
 
     min_overlap: float = 0.2
+    confirm_frames: int = 0
+    _frame: int = -1
+    _pending: dict = field(default_factory=dict)
     _prev_labels: np.ndarray | None = None
     _prev_ids: dict[int, int] = field(default_factory=dict)
     _prev_drift: tuple[float, float] = (0.0, 0.0)
     _next_id: int = 1
 
     def update(
-        self, labels: np.ndarray, drift_px: tuple[float, float], *, bin_factor: int = 1
-    ) -> tuple[dict[int, int], list[tuple[str, list[int], list[int]]]]:
-        """Track ids of this frame's labels and the merge/split events since the last frame.
+        self, labels: np.ndarray, drift_px: tuple[float, float], *, bin_factor: int = 1,
+        frame: int | None = None,
+    ) -> tuple[dict[int, int], list[tuple[str, list[int], list[int], int]]]:
+        """Track ids of this frame's labels and the merge/split events reported now.
 
         ``drift_px`` is in frame pixels; ``labels`` may be on a grid binned by ``bin_factor``.
         """
+        self._frame = self._frame + 1 if frame is None else int(frame)
+        f = self._frame
         drift_px = (drift_px[0] / bin_factor, drift_px[1] / bin_factor)
         from scipy.optimize import linear_sum_assignment
 
@@ -85,14 +105,27 @@ class Tracker:
             for j in range(1, n_new + 1):
                 parents = [i for i in np.flatnonzero(link[:, j]) if i in old_ids]
                 if len(parents) >= 2:
+                    for i in parents:  # a waiting merge that merges on is a merge
+                        events.extend(self._confirm(old_ids[i]))
                     ids[j] = self._new_id()
-                    events.append(("merge", sorted(old_ids[i] for i in parents), [ids[j]]))
+                    ev = ("merge", sorted(old_ids[i] for i in parents), [ids[j]], f)
+                    if self.confirm_frames > 0:
+                        self._pending[ids[j]] = dict(
+                            event=ev, labels=self._prev_labels, drift=self._prev_drift,
+                            parents={int(i): old_ids[i] for i in parents})
+                    else:
+                        events.append(ev)
             for i in range(1, n_old + 1):
                 children = [j for j in np.flatnonzero(link[i, :]) if j not in ids]
                 if len(children) >= 2 and i in old_ids:
+                    back = self._parted(old_ids[i], labels, children, drift_px)
+                    if back is not None:
+                        ids.update(back)
+                        continue
+                    events.extend(self._confirm(old_ids[i]))
                     for j in children:
                         ids[j] = self._new_id()
-                    events.append(("split", [old_ids[i]], sorted(ids[j] for j in children)))
+                    events.append(("split", [old_ids[i]], sorted(ids[j] for j in children), f))
             # One-to-one links for the rest (Hungarian on overlap).
             rows = [i for i in range(1, n_old + 1) if i in old_ids]
             cols = [j for j in range(1, n_new + 1) if j not in ids]
@@ -108,7 +141,52 @@ class Tracker:
         self._prev_labels = labels.copy()
         self._prev_ids = ids
         self._prev_drift = (float(drift_px[0]), float(drift_px[1]))
+        # Waiting merges that lasted long enough, or whose body is gone, are reported.
+        alive = set(ids.values())
+        for tid in [t for t, p in self._pending.items()
+                    if f - p["event"][3] >= self.confirm_frames or t not in alive]:
+            events.extend(self._confirm(tid))
         return ids, events
+
+    def finish(self) -> list[tuple[str, list[int], list[int], int]]:
+        """The merges still waiting for confirmation (call after the last frame)."""
+        out = []
+        for tid in list(self._pending):
+            out.extend(self._confirm(tid))
+        return out
+
+    def _confirm(self, track_id: int) -> list:
+        p = self._pending.pop(track_id, None)
+        return [] if p is None else [p["event"]]
+
+    def _parted(self, track_id, labels, children, drift_px) -> dict[int, int] | None:
+        """Parents' ids for ``children`` of a waiting merged ``track_id`` that parted again
+        into bodies overlapping the parents one to one; None otherwise."""
+        from scipy.optimize import linear_sum_assignment
+
+        p = self._pending.get(track_id)
+        if p is None or len(children) != len(p["parents"]):
+            return None
+        old = p["labels"]
+        if old.shape != labels.shape:
+            return None
+        ddx = round(drift_px[0] - p["drift"][0])
+        ddy = round(drift_px[1] - p["drift"][1])
+        if ddx or ddy:
+            old = _shift_int(old, ddy, ddx)
+        plabs = list(p["parents"])
+        ov = np.zeros((len(children), len(plabs)))
+        for a, j in enumerate(children):
+            cm = labels == j
+            area_c = np.count_nonzero(cm)
+            for b, pl in enumerate(plabs):
+                pm = old == pl
+                ov[a, b] = np.count_nonzero(cm & pm) / max(min(area_c, np.count_nonzero(pm)), 1)
+        ri, ci = linear_sum_assignment(-ov)
+        if np.any(ov[ri, ci] < self.min_overlap):
+            return None
+        del self._pending[track_id]
+        return {int(children[a]): p["parents"][plabs[b]] for a, b in zip(ri, ci, strict=True)}
 
     def _new_id(self) -> int:
         i = self._next_id
