@@ -40,9 +40,10 @@ class Tracker:
         only once the merged body has lasted N frames (then with the frame it happened in);
         a merged body that parts again before that into bodies that overlap its parents one
         to one gives them back the parents' identities and no event is reported, neither
-        merge nor split (the joined body keeps the id it got for the frames it lasted). Touching carbon rims and thin necks make detection-level outlines
-        join and part from frame to frame (the tang2023 demo: 14 merges and 13 splits for
-        one coalescence); coalescence itself does not undo. :meth:`finish` reports the merges
+        merge nor split (the joined body keeps the id it got for the frames it lasted).
+        Touching carbon rims and thin necks make detection-level outlines join and part
+        from frame to frame (the tang2023 demo: 14 merges and 13 splits for one
+        coalescence); coalescence itself does not undo. :meth:`finish` reports the merges
         still waiting at the end of the movie.
 
     Notes
