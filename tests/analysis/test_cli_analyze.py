@@ -73,8 +73,10 @@ def test_analyze_text_output(two_sphere_movie, tmp_path, capsys):
         ["analyze", "{movie}", "--out", "{out}", "--pixel-size-nm", "-1"],
         ["analyze", "{movie}", "--out", "{out}", "--fps", "0"],
         ["analyze", "{movie}", "--out", "{out}", "--rim-model-nm", "-1"],
+        ["analyze", "{movie}", "--out", "{out}", "--merge-confirm-frames", "-1"],
     ],
-    ids=["missing-file", "negative-pixel-size", "zero-fps", "negative-rim"],
+    ids=["missing-file", "negative-pixel-size", "zero-fps", "negative-rim",
+         "negative-merge-confirm"],
 )
 def test_analyze_bad_input_is_one_line_exit_2(argv, two_sphere_movie, tmp_path, capsys):
     fill = {"missing": str(tmp_path / "nope.tif"), "out": str(tmp_path / "o"),

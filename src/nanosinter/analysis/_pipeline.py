@@ -485,6 +485,8 @@ def analyze_movie(
     n = int(frames.shape[0])
     if n == 0:
         raise InputError("movie has no frames")
+    if int(opt.merge_confirm_frames) < 0:
+        raise InputError(f"merge_confirm_frames must be >= 0, got {opt.merge_confirm_frames}")
     ps = pixel_size_nm if pixel_size_nm is not None else movie.pixel_size_nm
     if ps is None:
         raise InputError("pixel size unknown: pass pixel_size_nm (CLI: --pixel-size-nm)")

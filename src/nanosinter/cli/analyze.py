@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="carbon-shell thickness in the neck model (0: off; 1 where the support texture "
              "is weak; docs/analysis.md)",
     )
+    parser.add_argument(
+        "--merge-confirm-frames", type=int, default=8, metavar="N",
+        help="a merge is written once the joined body has lasted N frames; a join that "
+             "parts again before then keeps the parents' ids and leaves no event (default 8; "
+             "0: every join and part)",
+    )
     parser.add_argument("--no-dimer", action="store_true", help="skip the dimer geometry")
     parser.add_argument(
         "--workers", type=int, default=None, metavar="N",
@@ -69,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from nanosinter.errors import InputError
 
         raise InputError(f"--workers must be >= 1, got {args.workers}")
+    if args.merge_confirm_frames < 0:
+        from nanosinter.errors import InputError
+
+        raise InputError(f"--merge-confirm-frames must be >= 0, got {args.merge_confirm_frames}")
     opt = AnalysisOptions()  # options are checked before the movie is opened
     opt = replace(
         opt,
@@ -78,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
+        merge_confirm_frames=args.merge_confirm_frames,
     )
     movie = read_movie(args.movie, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
     summary = analyze_movie(
