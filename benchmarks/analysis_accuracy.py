@@ -156,7 +156,10 @@ def main(argv=None) -> int:
         dkw["texture_highpass_nm"] = args.texture_highpass_nm
     for kv in getattr(args, "dimer_opt", None) or []:
         k_, v_ = kv.split("=")
-        dkw[k_] = float(v_)
+        try:
+            dkw[k_] = float(v_)
+        except ValueError:
+            dkw[k_] = v_
     if args.texture_smooth_nm is not None:
         dkw["texture_smooth_nm"] = args.texture_smooth_nm
     kw = {}
