@@ -200,3 +200,18 @@ def test_bad_time_offset_option():
     t = np.arange(1.0, 11.0)
     with pytest.raises(InputError, match="time_offset"):
         fit_neck_growth(t, t, particle_radius_nm=1.0, time_offset="maybe")
+
+
+def test_shrinking_neck_has_a_finite_negative_n_interval():
+    """A neck that shrinks (1/n < 0 throughout its interval) gets the interval of n from the
+    inverses of 1/n's bounds, not an empty one."""
+    rng = np.random.default_rng(4)
+    t = np.linspace(10.0, 400.0, 80)
+    x = 3.0 * (t / 10.0) ** -0.05 * (1 + 0.01 * rng.standard_normal(t.size))
+    fit = fit_neck_growth(t, x, particle_radius_nm=A_NM, n_boot=200, rng=1, two_stage=False)
+    pl = fit.model("power_law")
+    e_lo, e_hi = pl.intervals["exponent"]
+    assert e_hi < 0
+    lo, hi = pl.intervals["n"]
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < pl.params["n"] < hi < 0
+    assert (lo, hi) == pytest.approx((1 / e_hi, 1 / e_lo))

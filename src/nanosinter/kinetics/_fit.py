@@ -820,7 +820,10 @@ def _bootstrap(t, y, w, d_nm, a_nm, idx, shifts, grid, confidence, two_stage, mo
         crit_rows[mech.key] = crit(wrss, 1 + off)
     t0, c, p, wrss = _profile_offset(T, Y, W, grid, None)
     plo, phi = pct(p)
-    n_int = (1.0 / phi if phi > 0 else float("nan"), 1.0 / plo if plo > 0 else float("inf"))
+    if plo * phi > 0:  # 1/n of one sign (a shrinking neck too): n between the inverses
+        n_int = (1.0 / phi, 1.0 / plo)
+    else:  # 1/n may be 0: n unbounded above
+        n_int = (1.0 / phi if phi > 0 else float("nan"), float("inf"))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x0 = np.where(p > 0, np.exp(c) * np.maximum(t0, 0.0) ** p, np.nan)
     intervals["power_law"] = {"exponent": (plo, phi), "n": n_int, "prefactor": pct(np.exp(c)),
