@@ -439,6 +439,56 @@ def _axis_coordinates(shape, pixel_size_nm: float, c1_xy, axis_u) -> tuple[np.nd
     return (rel_x * axis_u[0] + rel_y * axis_u[1], -rel_x * axis_u[1] + rel_y * axis_u[0])
 
 
+def _scaled_fit(m: np.ndarray, data: np.ndarray) -> tuple[float, float, float]:
+    """Sum of squares, background and contrast scale of ``scale * m + off`` fitted to ``data``.
+
+    Scale and background enter linearly and are solved exactly, so that a neck radius is set
+    by the shape of the model, not by its contrast (the lobes' ``k`` is only a start); a
+    ridge towards scale 1 (10 % prior width) keeps thin necks stable.
+    """
+    m0 = m - m.mean()
+    dd = data - data.mean()
+    lam = float(m0 @ m0) * 0.01  # (1 / 0.1)^-2 relative weight of the scale prior
+    scale = (float(m0 @ dd) + lam) / (float(m0 @ m0) + lam) if m0.any() else 1.0
+    off = float(np.mean(data - scale * m))
+    r = scale * m + off - data
+    return float(r @ r), off, scale
+
+
+def _grid_minimum(cost, grid: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Minimum of ``cost`` over the 41-point ``grid``: every 4th point, then the points within
+    one coarse step of the coarse minimum, then a parabola through the best three.
+
+    The cost can have a shallow false minimum near the grid's start when a notch is blurred,
+    so the search is global on the coarse scale; it finds the full grid's minimum whenever
+    the cost is unimodal on that scale, at half the evaluations. Returns the minimiser, the
+    cost's second derivative there (NaN at the grid's ends or without a convex parabola) and
+    the costs (inf where not evaluated; the first point always is).
+    """
+    done: dict[int, float] = {}
+
+    def at(j):
+        if j not in done:
+            done[j] = cost(float(grid[j]))
+        return done[j]
+
+    jc = min(range(0, grid.size, 4), key=at)
+    for j in range(max(jc - 4, 0), min(jc + 5, grid.size)):
+        at(j)
+    costs = np.array([done.get(j, np.inf) for j in range(grid.size)])
+    i = int(np.argmin(costs))
+    best = float(grid[i])
+    h = float(grid[1] - grid[0])
+    curv = math.nan
+    if 0 < i < grid.size - 1:
+        cm, c0, cp = costs[i - 1], costs[i], costs[i + 1]
+        den = cm - 2 * c0 + cp
+        if den > 0:
+            best = float(grid[i] + 0.5 * h * (cm - cp) / den)
+            curv = den / (h * h)
+    return best, curv, costs
+
+
 def fit_neck_image(
     tau: np.ndarray, pixel_size_nm: float, *, c1_xy, axis_u, r1: float, r2: float, d: float,
     k: float, b: float, sigma: float, rn0: float, window: np.ndarray, inflate: float = 1.0,
@@ -486,48 +536,13 @@ def fit_neck_image(
     n = int(data.size)
 
     def cost(rn):
-        m = model(rn, 0.0)[window]
-        # Contrast scale and background enter linearly: solved exactly for each rn, so that
-        # rn is set by the shape of the neck, not by its contrast (k of the lobes is only a
-        # start). Ridge towards the lobes' k (10 % prior width) keeps thin necks stable.
-        m0 = m - m.mean()
-        dd = data - data.mean()
-        lam = float(m0 @ m0) * 0.01  # (1 / 0.1)^-2 relative weight of the k prior
-        scale = (float(m0 @ dd) + lam) / (float(m0 @ m0) + lam) if m0.any() else 1.0
-        off = float(np.mean(data - scale * m))
-        r = scale * m + off - data
-        return float(r @ r), off, scale
+        return _scaled_fit(model(rn, 0.0)[window], data)
 
-    # Global search on a grid of rn (the cost can have a shallow false minimum at rn ~ 0
-    # when the notch is blurred): a coarse grid of 11, then the 40-step grid within one
-    # coarse step of the coarse minimum (the same minimum as the full 41-point grid when
-    # the cost is unimodal on the coarse scale, at half the model images), then a parabola
-    # through the best three.
-    fine = np.linspace(0.0, r_cap, 41)
-    done: dict[int, float] = {}
-
-    def at(j):
-        if j not in done:
-            done[j] = cost(float(fine[j]))[0]
-        return done[j]
-
-    coarse = list(range(0, 41, 4))
-    jc = min(coarse, key=at)
-    for j in range(max(jc - 4, 0), min(jc + 5, 41)):
-        at(j)
-    grid = fine
-    costs = np.array([done.get(j, np.inf) for j in range(41)])
+    # Global search on a grid of rn from 0 (_grid_minimum).
+    grid = np.linspace(0.0, r_cap, 41)
+    best, curv, costs = _grid_minimum(lambda rn: cost(rn)[0], grid)
     cost0 = float(costs[0])
-    i = int(np.argmin(costs))
-    best = float(grid[i])
     h = float(grid[1] - grid[0])
-    curv = math.nan
-    if 0 < i < grid.size - 1:
-        cm, c0, cp = costs[i - 1], costs[i], costs[i + 1]
-        den = cm - 2 * c0 + cp
-        if den > 0:
-            best = float(grid[i] + 0.5 * h * (cm - cp) / den)
-            curv = den / (h * h)
     c_best, off, scale = cost(best)
     s2 = c_best / max(n - 2, 1)
     # One-sigma error from the curvature of the sum of squares: var = 2 s2 / (d2 SSR / drn2).
@@ -723,47 +738,20 @@ def fit_neck_rim_image(
             img += np.where(outside, rim_amp * np.sqrt(np.clip(rim_nm - dist, 0.0, None)), 0.0)
         if sig_px > 0.05:
             img = ndi.gaussian_filter(img, sig_px, mode="nearest")
-        m = img[window]
-        # Scale (prior 1 +- 10 %, as in fit_neck_image) and background, linear and exact.
-        m0 = m - m.mean()
-        dd = data - data.mean()
-        lam = float(m0 @ m0) * 0.01
-        scale = (float(m0 @ dd) + lam) / (float(m0 @ m0) + lam) if m0.any() else 1.0
-        off = float(np.mean(data - scale * m))
-        r = scale * m + off - data
-        return float(r @ r), off
+        # Scale (prior 1 +- 10 %) and background, linear and exact (as fit_neck_image).
+        return _scaled_fit(img[window], data)
 
-    # Grid of 41 radii searched coarse (11) then fine around the coarse minimum, then a
-    # parabola through the best three (as fit_neck_image). It starts at the half chord of
-    # overlapping lobe circles: every smaller radius is the same model (no arc), so a grid
-    # from 0 would spend points on a flat cost that the coarse search can stop on.
+    # Grid of 41 radii (_grid_minimum). It starts at the half chord of overlapping lobe
+    # circles: every smaller radius is the same model (no arc), so a grid from 0 would
+    # spend points on a flat cost that the coarse search can stop on.
     rn_lo = 0.0
     if d < r1 + r2:
         xi = (d * d + r1 * r1 - r2 * r2) / (2 * d)
         rn_lo = min(math.sqrt(max(r1 * r1 - xi * xi, 0.0)), 0.5 * r_cap)
-    fine = np.linspace(rn_lo, r_cap, 41)
-    done: dict[int, float] = {}
-
-    def at(j):
-        if j not in done:
-            done[j] = cost(float(fine[j]))[0]
-        return done[j]
-
-    jc = min(range(0, 41, 4), key=at)
-    for j in range(max(jc - 4, 0), min(jc + 5, 41)):
-        at(j)
-    costs = np.array([done.get(j, np.inf) for j in range(41)])
-    i = int(np.argmin(costs))
-    best = float(fine[i])
-    h = float(fine[1] - fine[0])
-    curv = math.nan
-    if 0 < i < fine.size - 1:
-        cm, c0, cp = costs[i - 1], costs[i], costs[i + 1]
-        den = cm - 2 * c0 + cp
-        if den > 0:
-            best = float(fine[i] + 0.5 * h * (cm - cp) / den)
-            curv = den / (h * h)
-    c_best, off = cost(best)
+    grid = np.linspace(rn_lo, r_cap, 41)
+    best, curv, costs = _grid_minimum(lambda rn: cost(rn)[0], grid)
+    h = float(grid[1] - grid[0])
+    c_best, off, _scale = cost(best)
     s2 = c_best / max(n - 1, 1)
     err = math.sqrt(2 * s2 * inflate / curv) if np.isfinite(curv) and curv > 0 else h
     dchi2 = (float(costs[0]) - c_best) / max(s2 * inflate, 1e-300)
