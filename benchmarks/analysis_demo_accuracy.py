@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from analysis_accuracy import _stats  # the same measures as on the test movies
 
 OPTION_SETS = {
     "default": {},
@@ -28,10 +32,11 @@ OPTION_SETS = {
     "rim_nm=1": {"rim_nm": 1.0},
     "both": {"subtract_texture": True, "rim_nm": 1.0},
 }
+COLUMNS = ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm", "center_distance_nm")
 
 
 def _col(rows, name):
-    return np.array([float(r[name]) if r[name] not in ("", "nan") else np.nan for r in rows])
+    return [float(r[name]) if r[name] not in ("", "nan") else float("nan") for r in rows]
 
 
 def main(argv=None) -> int:
@@ -55,23 +60,18 @@ def main(argv=None) -> int:
             with open(Path(tmp) / "dimer.csv", newline="") as fh:
                 rows = list(csv.DictReader(fh))
         n = min(len(rows), len(truth))
-        t_rn, m_rn = _col(truth, "neck_radius_nm")[:n], _col(rows, "neck_radius_nm")[:n]
-        keep = np.isfinite(t_rn) & (t_rn > 1.0)
-        err = np.where(np.isfinite(m_rn[keep]), m_rn[keep] - t_rn[keep], -t_rn[keep])
-        t_r, m_r = (_col(truth, "neck_curvature_radius_nm")[:n],
-                    _col(rows, "neck_curvature_radius_nm")[:n])
-        keep_r = np.isfinite(t_r) & (t_r >= 1.0)
-        rel = np.abs(m_r[keep_r] / t_r[keep_r] - 1.0)
-        rel = np.where(np.isfinite(rel), rel, 1.0)
-        t_c = _col(truth, "contact")[:n] > 0
-        m_c = _col(rows, "contact")[:n] > 0
-        d_err = np.median(np.abs(_col(rows, "center_distance_nm")[:n]
-                                 - _col(truth, "center_distance_nm")[:n]))
-        r1_err = np.median(np.abs(_col(rows, "r1_nm")[:n] - _col(truth, "r1_nm")[:n]))
-        found = summary["contact_frame"]
-        print(f"{label:>17} {found!s:>4}/{int(np.argmax(t_c)):<2} "
-              f"{int(np.sum(m_c & t_c)):>5}/{int(t_c.sum()):<4} {np.median(np.abs(err)):6.2f} "
-              f"{np.median(err):+7.2f} {100 * np.median(rel):5.0f}% {d_err:6.3f} {r1_err:6.3f} "
+        t_c = np.array(_col(truth, "contact")[:n]) > 0
+        m_c = np.array(_col(rows, "contact")[:n]) > 0
+        run = {"contact_frame": summary["contact_frame"],
+               "contact_frame_true": int(np.argmax(t_c))}
+        for name in COLUMNS:
+            run[name] = _col(rows, name)[:n]
+            run[name + "_err"] = _col(rows, name + "_err")[:n]
+            run[name + "_true"] = _col(truth, name)[:n]
+        st = _stats([run])
+        print(f"{label:>17} {summary['contact_frame']!s:>4}/{run['contact_frame_true']:<2} "
+              f"{int(np.sum(m_c & t_c)):>5}/{int(t_c.sum()):<4} {st['neck']:6.2f} "
+              f"{st['neck_signed']:+7.2f} {100 * st['R']:5.0f}% {st['d']:6.3f} {st['r1']:6.3f} "
               f"{summary['frames_per_s']:8.1f}")
     print("contact: found/truth frame; in contact: frames found in contact / truth-contact "
           "frames; neck, signed, d, r1 in nm")

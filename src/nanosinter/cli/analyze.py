@@ -69,15 +69,12 @@ def run(args: argparse.Namespace) -> int:
 
     from nanosinter._json import dumps
     from nanosinter.analysis import AnalysisOptions, analyze_movie
+    from nanosinter.errors import InputError
     from nanosinter.io import read_movie
 
     if args.workers is not None and args.workers < 1:
-        from nanosinter.errors import InputError
-
         raise InputError(f"--workers must be >= 1, got {args.workers}")
     if args.merge_confirm_frames < 0:
-        from nanosinter.errors import InputError
-
         raise InputError(f"--merge-confirm-frames must be >= 0, got {args.merge_confirm_frames}")
     opt = AnalysisOptions()  # options are checked before the movie is opened
     opt = replace(
