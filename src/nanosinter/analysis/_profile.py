@@ -489,6 +489,38 @@ def _grid_minimum(cost, grid: np.ndarray) -> tuple[float, float, np.ndarray]:
     return best, curv, costs
 
 
+def _neck_model(shape, pixel_size_nm: float, c1_xy, axis_u, r1: float, r2: float, d: float,
+                k: float, sigma: float, rim_amp: float = 0.0, rim_nm: float = 0.0):
+    """Model image of a neck of radius ``rn`` on a crop, as a function of ``rn``.
+
+    The revolved Figure 3g outline's projected thickness times ``k``, with (``rim_amp``,
+    ``rim_nm`` > 0) a carbon shell ``rim_amp * sqrt(rim_nm - e)`` at distance ``e`` outside
+    the model's own outline (:func:`outline_distance`), blurred by a 2-D Gaussian ``sigma``.
+    Returns ``(model, r_cap)``; ``rn`` is capped at ``r_cap`` (just below the smaller lobe).
+    """
+    from scipy import ndimage as ndi
+
+    from nanosinter.analysis._dimer_fit import half_width
+
+    s, t = _axis_coordinates(shape, pixel_size_nm, c1_xy, axis_u)
+    sig_px = sigma / pixel_size_nm
+    r_cap = 0.999 * min(r1, r2)
+
+    def model(rn):
+        rn_c = min(abs(rn), r_cap)
+        rho = half_width(s, r1, r2, d, rn_c)
+        img = 2.0 * k * np.sqrt(np.clip(rho * rho - t * t, 0.0, None))
+        if rim_amp > 0 and rim_nm > 0:
+            dist = outline_distance(s, t, r1, r2, d, rn_c)
+            outside = np.abs(t) > rho
+            img += np.where(outside, rim_amp * np.sqrt(np.clip(rim_nm - dist, 0.0, None)), 0.0)
+        if sig_px > 0.05:
+            img = ndi.gaussian_filter(img, sig_px, mode="nearest")
+        return img
+
+    return model, r_cap
+
+
 def fit_neck_image(
     tau: np.ndarray, pixel_size_nm: float, *, c1_xy, axis_u, r1: float, r2: float, d: float,
     k: float, b: float, sigma: float, rn0: float, window: np.ndarray, inflate: float = 1.0,
@@ -517,26 +549,12 @@ def fit_neck_image(
     ----------
     .. [1] Tang et al., Nanomaterials 13, 3082 (2023), Figure 3g, doi:10.3390/nano13243082.
     """
-    from scipy import ndimage as ndi
-
-    from nanosinter.analysis._dimer_fit import half_width
-
-    s, t = _axis_coordinates(tau.shape, pixel_size_nm, c1_xy, axis_u)
-    sig_px = sigma / pixel_size_nm
-    r_cap = 0.999 * min(r1, r2)
-
-    def model(rn, off):
-        rho = half_width(s, r1, r2, d, min(abs(rn), r_cap))
-        img = 2.0 * k * np.sqrt(np.clip(rho * rho - t * t, 0.0, None))
-        if sig_px > 0.05:
-            img = ndi.gaussian_filter(img, sig_px, mode="nearest")
-        return img + off
-
+    model, r_cap = _neck_model(tau.shape, pixel_size_nm, c1_xy, axis_u, r1, r2, d, k, sigma)
     data = tau[window]
     n = int(data.size)
 
     def cost(rn):
-        return _scaled_fit(model(rn, 0.0)[window], data)
+        return _scaled_fit(model(rn)[window], data)
 
     # Global search on a grid of rn from 0 (_grid_minimum).
     grid = np.linspace(0.0, r_cap, 41)
@@ -557,9 +575,9 @@ def fit_neck_image(
         # d model / d rn on the window, with the linear nuisances (scale x model, background)
         # projected out; var(rn) = g^T Sigma g / (g^T g)^2 for the projected derivative g.
         step = 0.5 * h
-        m_best = model(best, 0.0)[window]
-        g = scale * (model(min(best + step, r_cap), 0.0)[window]
-                     - model(max(best - step, 0.0), 0.0)[window]) / (
+        m_best = model(best)[window]
+        g = scale * (model(min(best + step, r_cap))[window]
+                     - model(max(best - step, 0.0))[window]) / (
             min(best + step, r_cap) - max(best - step, 0.0))
         q = np.column_stack([m_best, np.ones_like(m_best)])
         coef, *_ = np.linalg.lstsq(q, g, rcond=None)
@@ -719,27 +737,14 @@ def fit_neck_rim_image(
     ----------
     .. [1] Tang et al., Nanomaterials 13, 3082 (2023), Figure 3g, doi:10.3390/nano13243082.
     """
-    from scipy import ndimage as ndi
-
-    from nanosinter.analysis._dimer_fit import half_width
-
-    s, t = _axis_coordinates(tau.shape, pixel_size_nm, c1_xy, axis_u)
-    sig_px = sigma / pixel_size_nm
-    r_cap = 0.999 * min(r1, r2)
+    model, r_cap = _neck_model(tau.shape, pixel_size_nm, c1_xy, axis_u, r1, r2, d, k, sigma,
+                               rim_amp=rim_amp, rim_nm=rim_nm)
     data = tau[window]
     n = int(data.size)
 
     def cost(rn):
-        rho = half_width(s, r1, r2, d, min(abs(rn), r_cap))
-        img = 2.0 * k * np.sqrt(np.clip(rho * rho - t * t, 0.0, None))
-        if rim_amp > 0 and rim_nm > 0:
-            dist = outline_distance(s, t, r1, r2, d, min(abs(rn), r_cap))
-            outside = np.abs(t) > rho
-            img += np.where(outside, rim_amp * np.sqrt(np.clip(rim_nm - dist, 0.0, None)), 0.0)
-        if sig_px > 0.05:
-            img = ndi.gaussian_filter(img, sig_px, mode="nearest")
         # Scale (prior 1 +- 10 %) and background, linear and exact (as fit_neck_image).
-        return _scaled_fit(img[window], data)
+        return _scaled_fit(model(rn)[window], data)
 
     # Grid of 41 radii (_grid_minimum). It starts at the half chord of overlapping lobe
     # circles: every smaller radius is the same model (no arc), so a grid from 0 would
