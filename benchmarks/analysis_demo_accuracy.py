@@ -42,7 +42,19 @@ def _col(rows, name):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("demo_dir", nargs="?", type=Path, default=Path("demo-output"))
+    ap.add_argument("--dimer-opt", action="append", default=[],
+                    help="NAME=VALUE of DimerOptions: one more option set (diagnostic)")
+    ap.add_argument("--only-extra", action="store_true",
+                    help="run the --dimer-opt option set only")
     args = ap.parse_args(argv)
+    option_sets = {} if args.only_extra else dict(OPTION_SETS)
+    if args.dimer_opt:
+        extra = {}
+        for kv in args.dimer_opt:
+            name, value = kv.split("=", 1)
+            extra[name] = (value.lower() in ("1", "true") if name == "subtract_texture"
+                           else float(value))
+        option_sets[",".join(args.dimer_opt)] = extra
     from nanosinter.analysis import AnalysisOptions, analyze_movie
     from nanosinter.analysis._dimer import DimerOptions
     from nanosinter.io import read_movie
@@ -53,7 +65,7 @@ def main(argv=None) -> int:
         truth = list(csv.DictReader(fh))
     print(f"{'options':>17} {'contact':>7} {'in contact':>10} {'neck':>6} {'signed':>7} "
           f"{'R':>6} {'d':>6} {'r1':>6} {'frames/s':>8}")
-    for label, kw in OPTION_SETS.items():
+    for label, kw in option_sets.items():
         opt = AnalysisOptions(dimer=DimerOptions(**kw)) if kw else None
         with tempfile.TemporaryDirectory() as tmp:
             summary = analyze_movie(movie, Path(tmp), options=opt)

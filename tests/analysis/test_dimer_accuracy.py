@@ -2,7 +2,9 @@
 
 Truth: the exact forward-model geometry (``nanosinter.geometry.dimer_shape``) of the atoms the
 renderer imaged, at 0.1 nm/px with dose noise, support texture, carbon rim, blur and drift.
-Medians are pooled over the movies of ``conftest.SEEDS``.
+Medians are pooled over the movies of ``conftest.SEEDS``; the slow test pools seeds 1-8.
+Default options throughout (the approach frames' texture subtracted, the carbon-shell neck
+model: ``DimerOptions``).
 """
 
 from __future__ import annotations
@@ -157,33 +159,37 @@ def test_summary_and_files(sintering_runs):
 
 
 @pytest.mark.slow
-def test_seeds_1_to_3_pooled_accuracy(tmp_path_factory):
-    """Seeds 1-3 pooled with the approach frames' texture subtracted
-    (``DimerOptions(subtract_texture=True)``, off by default; with default options this was
-    a strict xfail: neck 0.33 nm, R 27 %). Measured: neck
-    0.293 nm (thin margin), R 22 %, centre distance 0.16 nm, contact 7/8/8 (truth 8); seed 3
-    alone still misses (neck 0.38 nm, R 46 %, centre distance 0.23 nm)."""
+def test_seeds_1_to_8_pooled_accuracy_default_options(tmp_path_factory):
+    """Every accuracy target of issue 5, pooled over seeds 1-8 (the first eight, not chosen),
+    with default options, and every seed's contact frame within 2 frames.
+
+    Measured (``benchmarks/analysis_accuracy.py --seeds 1 2 3 4 5 6 7 8``): r1 0.118, r2
+    0.062, neck 0.269 nm, R 16 %, centre distance 0.146 nm, contact frames 7 8 8 8 8 8 10 6
+    (truth 8). Per seed, seeds 3, 4 and 8 miss a target (docs/analysis.md)."""
     from synth import dimer_sequence, rendered_dimer_movie
 
-    from nanosinter.analysis import AnalysisOptions, analyze_movie
-    from nanosinter.analysis._dimer import DimerOptions
+    from nanosinter.analysis import analyze_movie
 
-    opt = AnalysisOptions(dimer=DimerOptions(subtract_texture=True))
     runs = []
-    for seed in (1, 2, 3):
+    for seed in range(1, 9):
         movie, shapes, _drift = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=seed)
-        out = tmp_path_factory.mktemp(f"sinter_tex{seed}")
-        summary = analyze_movie(movie, out, options=opt)
+        out = tmp_path_factory.mktemp(f"sinter_all{seed}")
+        summary = analyze_movie(movie, out)
         runs.append({"shapes": shapes, "dimer": read_csv(out / "dimer.csv"),
                      "contact_frame": summary["contact_frame"]})
+    cf_true = next(i for i, s in enumerate(shapes) if s.contact)
+    assert all(abs(run["contact_frame"] - cf_true) <= 2 for run in runs), \
+        [run["contact_frame"] for run in runs]
+    for name in ("r1_nm", "r2_nm"):
+        m, t = _pooled(runs, name)
+        assert np.median(np.abs(m - t)) <= 0.3, name
     meas, true = _pooled(runs, "neck_radius_nm", lambda run, t: np.isfinite(t) & (t > 1.0))
+    # A frame without a measured neck counts as an error of the whole neck.
+    assert np.median(np.abs(np.nan_to_num(meas, nan=0.0) - true)) <= 0.3
     big_m, big_t = _pooled(runs, "neck_curvature_radius_nm",
                            lambda run, t: np.isfinite(t) & (t >= 1.0))
+    assert np.median(np.abs(np.nan_to_num(big_m, nan=0.0) / big_t - 1.0)) <= 0.25
     d_m, d_t = _pooled(runs, "center_distance_nm")
-    cf_true = next(i for i, s in enumerate(shapes) if s.contact)
-    assert all(abs(run["contact_frame"] - cf_true) <= 2 for run in runs)
-    assert np.median(np.abs(meas - true)) <= 0.3
-    assert np.median(np.abs(big_m / big_t - 1.0)) <= 0.25
     assert np.median(np.abs(d_m - d_t)) <= 0.2
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage as ndi
 
 from nanosinter.analysis._texture import TextureMap
 from nanosinter.imaging._project import Grid
@@ -65,3 +68,21 @@ def test_estimate_from_one_frame_removes_most_of_the_texture_in_another():
     assert np.std(left) < 0.5 * np.std(truth)
     assert np.corrcoef(est.ravel(), truth.ravel())[0, 1] > 0.85
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(r0=st.integers(-40, 260), c0=st.integers(-40, 340),
+       dy=st.floats(-6, 6), dx=st.floats(-6, 6),
+       h=st.integers(1, 200), w=st.integers(1, 200))
+def test_sample_equals_interpolating_every_crop_pixel(r0, c0, dy, dx, h, w):
+    """``sample`` interpolates only near the map's non-zero box; the result is that of
+    interpolating every crop pixel (bilinear, 0 outside the map)."""
+    rng = np.random.default_rng(3)
+    tm = TextureMap(rng.random((300, 400)), (20, 280, 30, 370))
+    mean = np.zeros(tm.shape)
+    mean[100:140, 150:200] = rng.normal(size=(40, 50))
+    ys, xs = tm._ref_coords((r0, c0), (h, w), (dy, dx))
+    every = ndi.map_coordinates(mean, [ys, xs], order=1, mode="constant", cval=0.0)
+    got = tm.sample(mean, (r0, c0), (h, w), (dy, dx))
+    assert got.shape == (h, w)
+    np.testing.assert_allclose(got, every, rtol=0, atol=1e-12)

@@ -65,6 +65,9 @@ class TextureMap:
         self.total = np.zeros(self.shape, np.float32)
         self.count = np.zeros(self.shape, np.float32)
         self.n_frames = 0
+        #: No more frames are added once True (the lobes came within the sintering window,
+        #: or touched: a neck may exist from then on).
+        self.closed = False
 
     def shift_of(self, frame: np.ndarray) -> tuple[float, float] | None:
         """(dy, dx) px with ``frame(p) ~ reference(p - (dy, dx))``; None if the frame's shape
@@ -98,20 +101,45 @@ class TextureMap:
 
     def mean_map(self, smooth_px: float) -> np.ndarray:
         """The mean residual on the reference grid, smoothed by a Gaussian of ``smooth_px``
-        (normalised by the smoothed coverage); 0 where no approach frame saw the support."""
+        (normalised by the smoothed coverage); 0 where no approach frame saw the support.
+        Computed once when the map is closed (it no longer changes)."""
+        cached = getattr(self, "_closed_mean", None)
+        if self.closed and cached is not None and cached[0] == smooth_px:
+            return cached[1]
         cnt = self.count
         if smooth_px > 0:
             num = ndi.gaussian_filter(self.total, smooth_px, mode="constant")
             den = ndi.gaussian_filter(cnt, smooth_px, mode="constant")
         else:
             num, den = self.total, cnt
-        return np.where(den > 0.5 * max(float(cnt.max()), 1.0), num / np.maximum(den, 1e-9),
+        mean = np.where(den > 0.5 * max(float(cnt.max()), 1.0), num / np.maximum(den, 1e-9),
                         0.0)
+        if self.closed:
+            self._closed_mean = (smooth_px, mean)
+        return mean
 
     def sample(self, mean: np.ndarray, origin, crop_shape, shift) -> np.ndarray:
-        """``mean`` (from :meth:`mean_map`) at a crop's pixels (bilinear)."""
-        ys, xs = self._ref_coords(origin, crop_shape, shift)
-        return ndi.map_coordinates(mean, [ys, xs], order=1, mode="constant", cval=0.0)
+        """``mean`` (from :meth:`mean_map`) at a crop's pixels (bilinear).
+
+        Only the crop pixels within one map pixel of the map's non-zero part are
+        interpolated (the rest are 0, as they would be: the estimate covers the gap only)."""
+        out = np.zeros(tuple(int(v) for v in crop_shape))
+        rows, cols = np.nonzero(mean)
+        if rows.size == 0:
+            return out
+        # The non-zero box in crop pixels: map (y, x) = crop (r, c) + origin - shift - box.
+        oy = origin[0] - shift[0] - self.box[0]
+        ox = origin[1] - shift[1] - self.box[2]
+        r0 = max(int(np.floor(rows.min() - 1 - oy)), 0)
+        r1 = min(int(np.ceil(rows.max() + 1 - oy)) + 1, out.shape[0])
+        c0 = max(int(np.floor(cols.min() - 1 - ox)), 0)
+        c1 = min(int(np.ceil(cols.max() + 1 - ox)) + 1, out.shape[1])
+        if r0 >= r1 or c0 >= c1:
+            return out
+        ys, xs = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+        out[r0:r1, c0:c1] = ndi.map_coordinates(mean, [ys + oy, xs + ox], order=1,
+                                                mode="constant", cval=0.0)
+        return out
 
     def refine_shift(self, mean, residual, mask, origin, shift, *, search_px=1.0,
                      step_px=0.25, smooth_px=1.5):

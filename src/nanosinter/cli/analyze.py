@@ -37,15 +37,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="denoising before segmentation (default gaussian)",
     )
     parser.add_argument(
-        "--subtract-texture", action="store_true",
-        help="estimate the support texture in the gap from the frames before contact and "
-             "subtract it before the neck fits (needs approach frames without a neck; "
-             "docs/analysis.md)",
+        "--subtract-texture", action=argparse.BooleanOptionalAction, default=True,
+        help="estimate the support texture in the gap from the frames in which the lobes are "
+             "farther apart than --texture-min-gap-nm and subtract it before the neck fits "
+             "(default on; without such frames nothing is subtracted; docs/analysis.md)",
     )
     parser.add_argument(
-        "--rim-model-nm", type=float, default=0.0, metavar="T",
-        help="carbon-shell thickness in the neck model (0: off; 1 where the support texture "
-             "is weak; docs/analysis.md)",
+        "--texture-min-gap-nm", type=float, default=2.0, metavar="G",
+        help="frames give the texture estimate until the fitted gap first falls to G or "
+             "contact (default 2: the paper's sintering window, a neck may bridge a "
+             "narrower gap)",
+    )
+    parser.add_argument(
+        "--rim-model-nm", type=float, default=1.0, metavar="T",
+        help="carbon-shell thickness in the neck model of touching lobes (default 1; 0: "
+             "no shell, the blur absorbs the rim; docs/analysis.md)",
     )
     parser.add_argument(
         "--merge-confirm-frames", type=int, default=8, metavar="N",
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         opt,
         segment=replace(opt.segment, denoise=args.denoise),
         dimer=replace(opt.dimer, method=args.method, subtract_texture=args.subtract_texture,
-                      rim_nm=args.rim_model_nm),
+                      rim_nm=args.rim_model_nm, texture_min_gap_nm=args.texture_min_gap_nm),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
