@@ -616,6 +616,39 @@ def _rim_radial_table(radius: float, k: float, amp: float, sigma: float, rim_nm:
     return np.convolve(np.pad(prof, nk, mode="edge"), ker, mode="valid")
 
 
+def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm):
+    """Weighted residual ``w * (model + b - mean)`` of :func:`fit_far_side_rim`, both lobes.
+
+    ``p`` = (delta1, delta2, k, amp, sigma, b). Each lobe's model is
+    :func:`_rim_radial_table` of radius ``radii[j] + delta_j`` on the grid
+    ``radius + offs`` (uniform step), linearly interpolated at ``radii[j] + centres``. Both
+    lobes are computed as one (2, n) array: the fit evaluates this ~80 times per frame, and
+    with one call per lobe the overhead of small arrays dominated
+    (``tests/analysis/test_neck_rim.py`` checks it against the per-lobe form).
+    """
+    d1, d2, k, amp, sig, b = p
+    h = float(offs[1] - offs[0])
+    delta = np.array([[d1], [d2]])
+    rad = np.asarray(radii, dtype=np.float64)[:, None] + delta
+    grid = rad + offs
+    chord = 2.0 * np.sqrt(np.clip(rad * rad - grid * grid, 0.0, None))
+    e = grid - rad
+    shell = np.where(e > 0, np.sqrt(np.clip(rim_nm - e, 0.0, None)), 0.0)
+    # Kernel support fixed as in _rim_radial_table (support_sigma = 1 nm).
+    nk = max(math.ceil(4 * max(1.0, sig) / h), 1)
+    ker = np.exp(-0.5 * (np.arange(-nk, nk + 1) * h / sig) ** 2)
+    ker /= ker.sum()
+    raw = np.pad(k * chord + amp * shell, ((0, 0), (nk, nk)), mode="edge")
+    prof = np.stack([np.convolve(row, ker, mode="valid") for row in raw])
+    # radii + centres on the grid radius + offs: index (centres - delta - offs[0]) / h,
+    # clamped at the ends as np.interp.
+    t = (centres[None, :] - delta - offs[0]) / h
+    j0 = np.clip(np.floor(t).astype(int), 0, offs.size - 2)
+    f = np.clip(t - j0, 0.0, 1.0)
+    v = np.take_along_axis(prof, j0, 1) * (1 - f) + np.take_along_axis(prof, j0 + 1, 1) * f
+    return (w * (v + b - mean)).ravel()
+
+
 def fit_far_side_rim(
     e_nm: np.ndarray, tau: np.ndarray, lobe: np.ndarray, radii, *, k0: float,
     sigma0: float = 0.2, amp0: float = 0.02, rim_nm: float = 1.0, bin_nm: float = 0.05,
@@ -659,15 +692,11 @@ def fit_far_side_rim(
     centres = lo_e + (np.arange(nb) + 0.5) * bin_nm
     h = 0.02
 
+    offs = np.arange(lo_e - 1.0, hi_e + 1.0 + h / 2, h)
+    radii_a = np.asarray(radii, dtype=np.float64)
+
     def resid(p):
-        d1, d2, k, amp, sig, b = p
-        out = []
-        for j, dl in enumerate((d1, d2)):
-            rad = float(radii[j]) + dl
-            grid = rad + np.arange(lo_e - 1.0, hi_e + 1.0 + h / 2, h)
-            prof = _rim_radial_table(rad, k, amp, sig, rim_nm, grid)
-            out.append(w[j] * (np.interp(float(radii[j]) + centres, grid, prof) + b - mean[j]))
-        return np.concatenate(out)
+        return _far_side_residual(p, radii_a, centres, mean, w, offs, rim_nm)
 
     p0 = np.array([0.0, 0.0, max(k0, 1e-4), max(amp0, 0.0), min(max(sigma0, 0.05), 0.9), 0.0])
     lo = np.array([-1.0, -1.0, 1e-5, 0.0, 0.03, -np.inf])
