@@ -4,7 +4,8 @@ Run by hand after ``make demo``:
     .venv/bin/python benchmarks/analysis_demo_accuracy.py [demo-output]
 
 Analyses ``DIR/movie/tang2023_dimer.hspy`` (the movie file only, as ``make demo`` does) with
-the default options, with texture subtraction, with the carbon-shell neck model and with both,
+the default options, without the texture subtraction, without the carbon-shell neck model and
+without both (``--dimer-opt NAME=VALUE`` adds one more option set),
 and compares each ``dimer.csv`` with the truth beside the movie (``*.truth.csv``), printing
 per option set: contact frame found (truth: first frame with ``contact`` = 1), frames in
 contact, neck radius median |error| and median signed error on frames with true r > 1 nm (a
@@ -28,9 +29,9 @@ from analysis_accuracy import _stats  # the same measures as on the test movies
 
 OPTION_SETS = {
     "default": {},
-    "subtract_texture": {"subtract_texture": True},
-    "rim_nm=1": {"rim_nm": 1.0},
-    "both": {"subtract_texture": True, "rim_nm": 1.0},
+    "no texture subtr.": {"subtract_texture": False},
+    "no shell model": {"rim_nm": 0.0},
+    "neither": {"subtract_texture": False, "rim_nm": 0.0},
 }
 COLUMNS = ("r1_nm", "r2_nm", "neck_radius_nm", "neck_curvature_radius_nm", "center_distance_nm")
 
