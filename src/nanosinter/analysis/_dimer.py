@@ -76,7 +76,13 @@ class DimerOptions:
     max_bridge_gap_nm : float
         Lobes whose fitted gap is wider than ``max_contact_gap_nm`` but below this are tested
         for a bridging neck (a 3-D neck thinner than the lobes, faint in projection, across
-        a gap of the lobes' circle fits: the KMC necks of the tang2023 demo).
+        a gap of the lobes' circle fits: the KMC necks of the tang2023 demo). 2.5 nm: the
+        upper end of the sintering window of Tang et al. 2023 (doi:10.3390/nano13243082,
+        particles 1-2 nm apart sintered) plus the 0.3-0.6 nm by which the fitted gap exceeds
+        the true one before contact (the lobe fits absorb part of the carbon rims). With 3 nm
+        (before 2026-12-01) seeds 21 and 38 of the test movies were found "bridged" at frames
+        0-3 (true gap 2.5-1.6 nm, no neck; contact frame 0 instead of 8); nothing else on
+        seeds 1-40 changed. The demo's bridges are at fitted gaps of 1.35-2.06 nm.
     max_bridge_frac : float
         A bridging neck across a gap of the lobe fits counts only when its fitted radius is
         below this fraction of the smaller lobe's radius: a bridge that thick would fill the
@@ -166,7 +172,7 @@ class DimerOptions:
     contact_sigma: float = 3.0
     max_contact_gap_nm: float = 0.5
     min_neck_nm: float = 0.3
-    max_bridge_gap_nm: float = 3.0
+    max_bridge_gap_nm: float = 2.5
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 1.0
