@@ -182,3 +182,33 @@ def test_far_side_residual_matches_the_per_lobe_tables(p):
     # support that moves the kernel's last sample (~1e-7 of the values ~0.1-0.3).
     atol = 1e-12 if sig < 0.5 else 1e-6
     np.testing.assert_allclose(got, np.concatenate(ref), rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("p", [(0.1, -0.2, 0.015, 0.02, 0.2, 0.01),
+                               (0.0, 0.3, 0.02, 0.0, 0.5, -0.02),
+                               (-0.4, 0.05, 0.01, 0.05, 0.999999, 0.0)])
+def test_far_side_jacobian_matches_central_differences(p):
+    """The far-side fit's Jacobian (exact for k, amp, b; forward differences for the edge
+    shifts and the blur, turned back at the blur's upper bound) against central differences
+    of the residual."""
+    from nanosinter.analysis._profile import _far_side_jacobian, _far_side_residual
+
+    rng = np.random.default_rng(1)
+    lo_e, hi_e, bin_nm, h = -1.5, 2.5, 0.05, 0.02
+    nb = round((hi_e - lo_e) / bin_nm)
+    centres = lo_e + (np.arange(nb) + 0.5) * bin_nm
+    mean, w = rng.random((2, nb)), rng.random((2, nb)) + 0.5
+    radii = np.array([7.0, 6.5])
+    offs = np.arange(lo_e - 1.0, hi_e + 1.0 + h / 2, h)
+    lo = np.array([-1.0, -1.0, 1e-5, 0.0, 0.03, -np.inf])
+    hi = np.array([1.0, 1.0, np.inf, np.inf, 1.0, np.inf])
+    p = np.array(p, dtype=float)
+    jac = _far_side_jacobian(p, radii, centres, w, offs, 1.0, lo, hi)
+    num = np.empty_like(jac)
+    for i in range(6):
+        e = np.zeros(6)
+        e[i] = 1e-6
+        num[:, i] = (_far_side_residual(p + e, radii, centres, mean, w, offs, 1.0)
+                     - _far_side_residual(p - e, radii, centres, mean, w, offs, 1.0)) / 2e-6
+    scale = np.abs(num).max(axis=0) + 1e-12
+    assert np.all(np.abs(jac - num).max(axis=0) / scale < 1e-4), np.abs(jac - num).max(axis=0)

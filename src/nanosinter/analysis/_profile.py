@@ -616,19 +616,18 @@ def _rim_radial_table(radius: float, k: float, amp: float, sigma: float, rim_nm:
     return np.convolve(np.pad(prof, nk, mode="edge"), ker, mode="valid")
 
 
-def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm):
-    """Weighted residual ``w * (model + b - mean)`` of :func:`fit_far_side_rim`, both lobes.
+def _far_side_parts(delta, sig, radii, centres, offs, rim_nm):
+    """The far-side model's two basis profiles at the bin centres, both lobes: the blurred
+    sphere chord ``C`` and the blurred shell ``S`` (each (2, n)); the model is
+    ``k C + amp S + b``.
 
-    ``p`` = (delta1, delta2, k, amp, sigma, b). Each lobe's model is
-    :func:`_rim_radial_table` of radius ``radii[j] + delta_j`` on the grid
-    ``radius + offs`` (uniform step), linearly interpolated at ``radii[j] + centres``. Both
-    lobes are computed as one (2, n) array: the fit evaluates this ~80 times per frame, and
-    with one call per lobe the overhead of small arrays dominated
-    (``tests/analysis/test_neck_rim.py`` checks it against the per-lobe form).
+    Each lobe's tables are those of :func:`_rim_radial_table` (radius ``radii[j] +
+    delta[j]`` on the grid ``radius + offs``, uniform step), linearly interpolated at
+    ``radii[j] + centres``; both lobes are computed as (2, n) arrays: the fit evaluates this
+    ~30 times per frame, and with one call per lobe the overhead of small arrays dominated.
     """
-    d1, d2, k, amp, sig, b = p
     h = float(offs[1] - offs[0])
-    delta = np.array([[d1], [d2]])
+    delta = np.asarray(delta, dtype=np.float64).reshape(2, 1)
     rad = np.asarray(radii, dtype=np.float64)[:, None] + delta
     grid = rad + offs
     chord = 2.0 * np.sqrt(np.clip(rad * rad - grid * grid, 0.0, None))
@@ -638,15 +637,54 @@ def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm):
     nk = max(math.ceil(4 * max(1.0, sig) / h), 1)
     ker = np.exp(-0.5 * (np.arange(-nk, nk + 1) * h / sig) ** 2)
     ker /= ker.sum()
-    raw = np.pad(k * chord + amp * shell, ((0, 0), (nk, nk)), mode="edge")
+    raw = np.pad(np.concatenate([chord, shell]), ((0, 0), (nk, nk)), mode="edge")
     prof = np.stack([np.convolve(row, ker, mode="valid") for row in raw])
     # radii + centres on the grid radius + offs: index (centres - delta - offs[0]) / h,
     # clamped at the ends as np.interp.
-    t = (centres[None, :] - delta - offs[0]) / h
+    t = np.concatenate([centres[None, :] - delta] * 2) - offs[0]
+    t /= h
     j0 = np.clip(np.floor(t).astype(int), 0, offs.size - 2)
     f = np.clip(t - j0, 0.0, 1.0)
     v = np.take_along_axis(prof, j0, 1) * (1 - f) + np.take_along_axis(prof, j0 + 1, 1) * f
-    return (w * (v + b - mean)).ravel()
+    return v[:2], v[2:]
+
+
+def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm):
+    """Weighted residual ``w * (k C + amp S + b - mean)`` of :func:`fit_far_side_rim`, both
+    lobes (``p`` = (delta1, delta2, k, amp, sigma, b); :func:`_far_side_parts`)."""
+    d1, d2, k, amp, sig, b = p
+    c, sh = _far_side_parts((d1, d2), sig, radii, centres, offs, rim_nm)
+    return (w * (k * c + amp * sh + b - mean)).ravel()
+
+
+def _far_side_jacobian(p, radii, centres, w, offs, rim_nm, lo, hi):
+    """Jacobian of :func:`_far_side_residual`: exact for the linear ``k``, ``amp`` and
+    ``b``; forward differences (step as SciPy's "2-point", turned back at a bound) for the
+    two edge shifts (one evaluation: lobe j's rows depend on delta_j only) and the blur."""
+    d1, d2, k, amp, sig, _b = p
+    c, sh = _far_side_parts((d1, d2), sig, radii, centres, offs, rim_nm)
+    base = k * c + amp * sh
+    eps = np.finfo(float).eps ** 0.5
+
+    def step(i):
+        hstep = eps * max(1.0, abs(p[i]))
+        return -hstep if p[i] + hstep > hi[i] else hstep
+
+    hd = np.array([step(0), step(1)])
+    c1, s1 = _far_side_parts((d1 + hd[0], d2 + hd[1]), sig, radii, centres, offs, rim_nm)
+    d_delta = (k * c1 + amp * s1 - base) / hd[:, None]
+    hs = step(4)
+    c2, s2 = _far_side_parts((d1, d2), sig + hs, radii, centres, offs, rim_nm)
+    d_sig = (k * c2 + amp * s2 - base) / hs
+    nb = centres.size
+    jac = np.zeros((2 * nb, 6))
+    jac[:nb, 0] = (w[0] * d_delta[0])
+    jac[nb:, 1] = (w[1] * d_delta[1])
+    jac[:, 2] = (w * c).ravel()
+    jac[:, 3] = (w * sh).ravel()
+    jac[:, 4] = (w * d_sig).ravel()
+    jac[:, 5] = w.ravel()
+    return jac
 
 
 def fit_far_side_rim(
@@ -706,6 +744,8 @@ def fit_far_side_rim(
         nan = dict.fromkeys(names, math.nan)
         return ProfileFit(nan, dict(nan), math.nan, int(tau.size), False)
     res = least_squares(resid, p0, bounds=(lo, hi), method="trf",
+                        jac=lambda p: _far_side_jacobian(p, radii_a, centres, w, offs, rim_nm,
+                                                         lo, hi),
                         x_scale=np.array([0.05, 0.05, max(k0, 1e-3) * 0.1, 0.01, 0.05, 0.01]),
                         max_nfev=80, xtol=1e-6, ftol=1e-6)
     err = _covariance(res, 1.0)
