@@ -20,11 +20,11 @@ Printed per seed and pooled over all seeds (medians over frames, as the tests po
 ``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C`` and
 ``--rim T`` change the renderer's support-texture contrast (default 0.04) and carbon-rim
 thickness (default 1 nm) to measure what each costs (diagnostics; the tests use the defaults);
-``--rim-model-nm 1`` runs the analysis with the carbon-shell neck model
-(``DimerOptions(rim_nm=1.0)``, off by default); ``--subtract-texture 1`` with the approach
-frames' support-texture estimate subtracted before the neck fits
-(``DimerOptions(subtract_texture=True)``, off by default; ``--texture-highpass-nm``,
-``--texture-smooth-nm`` its parameters).
+``--rim-model-nm T`` sets the analysis's carbon-shell neck model
+(``DimerOptions.rim_nm``, default 1; 0: off); ``--subtract-texture 0|1`` the approach
+frames' support-texture estimate (``DimerOptions.subtract_texture``, default on;
+``--texture-highpass-nm``, ``--texture-smooth-nm`` its parameters); ``--dimer-opt
+NAME=VALUE`` any other ``DimerOptions`` field (diagnostics).
 """
 
 from __future__ import annotations

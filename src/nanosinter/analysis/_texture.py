@@ -1,4 +1,4 @@
-"""Support-texture estimate from a movie's own approach frames (optional, issue 5).
+"""Support-texture estimate from a movie's own approach frames (issue 5; on by default).
 
 The granular texture of an amorphous support is fixed to the specimen: the same in every
 frame, moved only by the stage drift, so averaging frames does not remove it. Where the neck
