@@ -820,8 +820,12 @@ class DimerAnalyzer:
             exc, exc_e, _n = bridge_excess(tau_raw, ps, others, c1, c2, r1v, r2v,
                                            corr_area_px=inflate * b * b)
             # Window: the inner 70 % of the gap (at least +-0.5 nm), so that the lobes' caps,
-            # whose fitted radii can be 0.2-0.3 nm off, do not steer the neck radius.
-            ni = neck_image(rn_fit.values["rn"], half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
+            # whose fitted radii can be 0.2-0.3 nm off, do not steer the neck radius. Not
+            # fitted when the excess is below the lower of the two thresholds (no outcome
+            # could be contact: the same answer without the ~25 ms fit).
+            if exc > min(self.opt.bridge_sigma, self.opt.contact_sigma) * exc_e:
+                ni = neck_image(rn_fit.values["rn"],
+                                half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
             # Hysteresis (as in the segmentation): a neck seen in the previous frame is
             # followed down to contact_sigma (sintering necks do not come apart). Both
             # outcomes are kept when the previous frame is not known here (worker process:
