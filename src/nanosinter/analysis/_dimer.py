@@ -109,8 +109,8 @@ class DimerOptions:
         renderer's default too). The shell is half the neck error where the support texture
         does not dominate (texture-free test movies: pooled neck 0.26 -> 0.11 nm); with the
         renderer's 4 % texture it helps only together with ``subtract_texture`` (seeds 1-8
-        pooled: neck 0.43 nm with neither, 0.48 with the shell alone, 0.27 with both;
-        docs/analysis.md "Accuracy").
+        pooled: neck 0.43 nm with neither, 0.42 with the shell alone, 0.34 with the texture
+        subtraction alone, 0.27 with both; docs/analysis.md "Accuracy").
     overlap_contact_nm : float
         Lobes whose fitted circles overlap by more than this and 3 standard errors
         (``r1 + r2 - d``) are in contact even when the detection-level outline shows two
@@ -128,13 +128,14 @@ class DimerOptions:
         a movie whose particles start closer has none, and then nothing is subtracted (the
         result is that of ``subtract_texture=False``). Measured on the test movies (4 %
         texture, seeds 1-8, ``benchmarks/analysis_accuracy.py``, with ``rim_nm`` = 1): pooled
-        neck error 0.48 -> 0.27 nm, R 31 -> 19 %, every seed's contact frame within 2 frames.
+        neck error 0.42 -> 0.27 nm, R 31 -> 16 %, every seed's contact frame within 2 frames.
         On the tang2023 demo (lobes 1.3 nm apart from frame 0, neck from frame 1) nothing is
         subtracted; before the estimate was closed at the sintering window it took the demo's
         undetected neck for texture (contact frame 45 -> 62, neck error 0.57 -> 2.05 nm,
-        docs/analysis.md). Without texture in the frames it costs a little (pooled neck
-        0.26 -> 0.29 nm). The estimate travels in the state from frame to frame, so a frame
-        ``dimer_warm_lag`` after another sees the approach frames of its chain only.
+        docs/analysis.md). Without texture in the frames (the approach frames' residual is
+        then shot noise) the defaults give a pooled neck error of 0.14 nm. The estimate
+        travels in the state from frame to frame, so a frame ``dimer_warm_lag`` after another
+        sees the approach frames of its chain only.
     texture_highpass_nm : float
         The residual ``tau - lobe model`` is high-passed by subtracting its Gaussian
         smoothing of this sigma (removes the smooth carbon rims and lobe misfit; the
