@@ -845,10 +845,11 @@ class DimerAnalyzer:
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
         if tex_add is not None and not self._tex.closed:
-            if contact or gap_fit <= self.opt.texture_min_gap_nm:
-                # From the first frame with the lobes in the sintering window (or touching)
-                # on, a neck may bridge the gap before it is detected: the estimate is
-                # closed (it would take the neck for texture and subtract it later).
+            if contact or contact_alt or gap_fit <= self.opt.texture_min_gap_nm:
+                # From the first frame with the lobes in the sintering window (or touching,
+                # also if only through the bridge hysteresis that the caller may pick) on, a
+                # neck may bridge the gap before it is detected: the estimate is closed (it
+                # would take the neck for texture and subtract it later).
                 self._tex.closed = True
             else:
                 # Lobes farther apart: the gap is support + rims only.
