@@ -75,9 +75,9 @@ def test_bridging_neck_radius_within_target(bridged):
     rn = col(rows, "neck_radius_nm")[use]
     rn_true = np.array([s.neck_radius_nm for s in shapes])[use]
     assert np.all(np.isfinite(rn))
-    # Measured with default options (approach frames' texture subtracted, shell neck model):
-    # 0.089 nm; texture only 0.118 nm; neither 0.303 nm. Seed 2, whose approach frames'
-    # fitted gaps are 1.58 / 1.76 nm (no texture estimate): 0.162 nm (neither: 0.177 nm).
+    # Measured: 0.118 nm with the approach frames' texture subtracted (default), 0.303 nm
+    # without (``subtract_texture=False``); seed 2, whose approach frames' fitted gaps are
+    # 1.58 / 1.76 nm (no estimate, nothing subtracted): 0.177 nm.
     assert np.median(np.abs(rn - rn_true)) <= 0.3
 
 

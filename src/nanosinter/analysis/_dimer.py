@@ -739,17 +739,17 @@ class DimerAnalyzer:
                 noise_kernel=kern_full())
             return ni if np.isfinite(ni.values["rn"]) else None
 
-        def neck_rim_image(rn_start, half_len=1.5):
-            # The neck region (+-half_len along the axis) fitted with the Figure 3g outline
-            # in a carbon shell whose contrast and blur are measured on the lobes' far sides
-            # (fit_far_side_rim); the rim-free neck_image when that measurement is not
-            # usable or the shell is not seen.
+        def neck_rim_image(rn_start):
+            # Touching lobes: the neck region (+-1.5 nm along the axis) fitted with the
+            # Figure 3g outline in a carbon shell whose contrast and blur are measured on the
+            # lobes' far sides (fit_far_side_rim); None when that measurement is not usable
+            # (then the rim-free neck_image is used).
             if self.opt.rim_nm <= 0:
-                return neck_image(rn_start, half_len)
+                return neck_image(rn_start)
             rim = far_side_rim()
             if rim is None:
-                return neck_image(rn_start, half_len)
-            win = (np.abs(s_all - s0) <= half_len) & (np.abs(t_all) < r_small + 1.0) & ~others
+                return neck_image(rn_start)
+            win = (np.abs(s_all - s0) <= 1.5) & (np.abs(t_all) < r_small + 1.0) & ~others
             rows_w, cols_w = np.nonzero(win)
             if rows_w.size < 50:
                 return None
@@ -825,11 +825,8 @@ class DimerAnalyzer:
             # fitted when the excess is below the lower of the two thresholds (no outcome
             # could be contact: the same answer without the ~25 ms fit).
             if exc > min(self.opt.bridge_sigma, self.opt.contact_sigma) * exc_e:
-                # The shell model as for touching lobes (the shells of both lobes reach into
-                # the gap; with them in the model the bridge analogue's neck error is 0.09
-                # instead of 0.12 nm, the demo's 0.45 instead of 0.57 nm).
-                ni = neck_rim_image(rn_fit.values["rn"],
-                                    half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
+                ni = neck_image(rn_fit.values["rn"],
+                                half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
             # Hysteresis (as in the segmentation): a neck seen in the previous frame is
             # followed down to contact_sigma (sintering necks do not come apart). Both
             # outcomes are kept when the previous frame is not known here (worker process:
