@@ -113,6 +113,9 @@ class AnalysisOptions:
     workers: int | None = None
     dimer_warm_lag: int = 4
 
+    def __post_init__(self) -> None:
+        check_positive("merge_confirm_frames", self.merge_confirm_frames, allow_zero=True)
+
 
 def _detection_bin(pixel_size_nm: float) -> int:
     """Binning of a frame for particle detection: binned pixels of at least ~0.4 nm.
@@ -485,8 +488,6 @@ def analyze_movie(
     n = int(frames.shape[0])
     if n == 0:
         raise InputError("movie has no frames")
-    if int(opt.merge_confirm_frames) < 0:
-        raise InputError(f"merge_confirm_frames must be >= 0, got {opt.merge_confirm_frames}")
     ps = pixel_size_nm if pixel_size_nm is not None else movie.pixel_size_nm
     if ps is None:
         raise InputError("pixel size unknown: pass pixel_size_nm (CLI: --pixel-size-nm)")

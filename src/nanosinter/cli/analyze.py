@@ -37,24 +37,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="denoising before segmentation (default gaussian)",
     )
     parser.add_argument(
-        "--subtract-texture", action=argparse.BooleanOptionalAction, default=True,
+        "--subtract-texture", action=argparse.BooleanOptionalAction, default=None,
         help="estimate the support texture in the gap from the frames in which the lobes are "
              "farther apart than --texture-min-gap-nm and subtract it before the neck fits "
              "(default on; without such frames nothing is subtracted; docs/analysis.md)",
     )
     parser.add_argument(
-        "--texture-min-gap-nm", type=float, default=2.0, metavar="G",
+        "--texture-min-gap-nm", type=float, default=None, metavar="G",
         help="frames give the texture estimate until the fitted gap first falls to G or "
              "contact (default 2: the paper's sintering window, a neck may bridge a "
              "narrower gap)",
     )
     parser.add_argument(
-        "--rim-model-nm", type=float, default=1.0, metavar="T",
+        "--rim-model-nm", type=float, default=None, metavar="T",
         help="carbon-shell thickness in the neck model of touching lobes (default 1; 0: "
              "no shell, the blur absorbs the rim; docs/analysis.md)",
     )
     parser.add_argument(
-        "--merge-confirm-frames", type=int, default=8, metavar="N",
+        "--merge-confirm-frames", type=int, default=None, metavar="N",
         help="a merge is written once the joined body has lasted N frames; a join that "
              "parts again before then keeps the parents' ids and leaves no event (default 8; "
              "0: every join and part)",
@@ -80,18 +80,21 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")
-    if args.merge_confirm_frames < 0:
-        raise InputError(f"--merge-confirm-frames must be >= 0, got {args.merge_confirm_frames}")
+    def given(**kw):
+        # Options not given keep the defaults of AnalysisOptions / DimerOptions (one source).
+        return {k: v for k, v in kw.items() if v is not None}
+
     opt = AnalysisOptions()  # options are checked before the movie is opened
     opt = replace(
         opt,
         segment=replace(opt.segment, denoise=args.denoise),
-        dimer=replace(opt.dimer, method=args.method, subtract_texture=args.subtract_texture,
-                      rim_nm=args.rim_model_nm, texture_min_gap_nm=args.texture_min_gap_nm),
+        dimer=replace(opt.dimer, method=args.method,
+                      **given(subtract_texture=args.subtract_texture, rim_nm=args.rim_model_nm,
+                              texture_min_gap_nm=args.texture_min_gap_nm)),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
-        merge_confirm_frames=args.merge_confirm_frames,
+        **given(merge_confirm_frames=args.merge_confirm_frames),
     )
     movie = read_movie(args.movie, pixel_size_nm=args.pixel_size_nm, fps=args.fps, lazy=None)
     summary = analyze_movie(
