@@ -591,40 +591,22 @@ def fit_neck_image(
                       errors, math.sqrt(c_best / max(n, 1)), n, bool(np.isfinite(curv)))
 
 
-def _rim_radial_table(radius: float, k: float, amp: float, sigma: float, rim_nm: float,
-                      grid: np.ndarray, support_sigma: float = 1.0) -> np.ndarray:
-    """Blurred radial contrast (no background) of a sphere of ``radius`` in a carbon shell.
-
-    ``grid`` is the distance from the centre (uniform, ascending). The sphere gives
-    ``k * 2 sqrt(radius^2 - x^2)``; the shell, at ``e = x - radius`` outside the edge,
-    ``amp * sqrt(rim_nm - e)`` for ``0 < e < rim_nm`` (the chord ``2 sqrt(2 R_c (t - e))``
-    through a shell of thickness ``t`` around a body of curvature radius ``R_c``, times the
-    carbon's contrast per nm: ``amp = 2 k_c sqrt(2 R_c)``). Blurred along ``x`` by a Gaussian.
-    """
-    h = float(grid[1] - grid[0])
-    chord = 2.0 * np.sqrt(np.clip(radius * radius - grid * grid, 0.0, None))
-    e = grid - radius
-    shell = np.where(e > 0, np.sqrt(np.clip(rim_nm - e, 0.0, None)), 0.0)
-    prof = k * chord + amp * shell
-    # Kernel support fixed by ``support_sigma`` (not by ``sigma``), so that the table changes
-    # smoothly with ``sigma`` (a support that jumps by a grid step gives finite-difference
-    # Jacobians a spike).
-    nk = max(math.ceil(4 * max(support_sigma, sigma) / h), 1)
-    kx = np.arange(-nk, nk + 1) * h
-    ker = np.exp(-0.5 * (kx / sigma) ** 2)
-    ker /= ker.sum()
-    return np.convolve(np.pad(prof, nk, mode="edge"), ker, mode="valid")
-
-
 def _far_side_parts(delta, sig, radii, centres, offs, rim_nm):
     """The far-side model's two basis profiles at the bin centres, both lobes: the blurred
     sphere chord ``C`` and the blurred shell ``S`` (each (2, n)); the model is
-    ``k C + amp S + b``.
+    ``k C + amp S + b``, the blurred radial contrast of a sphere in a carbon shell.
 
-    Each lobe's tables are those of :func:`_rim_radial_table` (radius ``radii[j] +
-    delta[j]`` on the grid ``radius + offs``, uniform step), linearly interpolated at
-    ``radii[j] + centres``; both lobes are computed as (2, n) arrays: the fit evaluates this
-    ~30 times per frame, and with one call per lobe the overhead of small arrays dominated.
+    For lobe j of radius ``R = radii[j] + delta[j]``, on the grid ``x = R + offs`` (distance
+    from the centre, uniform step): the sphere's chord ``C = 2 sqrt(R^2 - x^2)``; the shell,
+    at ``e = x - R`` outside the edge, ``S = sqrt(rim_nm - e)`` for ``0 < e < rim_nm`` (the
+    chord ``2 sqrt(2 R_c (t - e))`` through a shell of thickness ``t`` around a body of
+    curvature radius ``R_c``, so ``amp = 2 k_c sqrt(2 R_c)`` with the carbon's contrast per
+    nm ``k_c``). Both are blurred along ``x`` by a Gaussian ``sig`` whose kernel support is
+    fixed at 4 nm (not by ``sig``, so that the profiles change smoothly with ``sig``: a
+    support that jumps by a grid step gives finite-difference Jacobians a spike), then
+    linearly interpolated at ``radii[j] + centres``. Both lobes are computed as (2, n)
+    arrays: the fit evaluates this ~30 times per frame, and with one call per lobe the
+    overhead of small arrays dominated.
     """
     h = float(offs[1] - offs[0])
     delta = np.asarray(delta, dtype=np.float64).reshape(2, 1)
@@ -633,7 +615,7 @@ def _far_side_parts(delta, sig, radii, centres, offs, rim_nm):
     chord = 2.0 * np.sqrt(np.clip(rad * rad - grid * grid, 0.0, None))
     e = grid - rad
     shell = np.where(e > 0, np.sqrt(np.clip(rim_nm - e, 0.0, None)), 0.0)
-    # Kernel support fixed as in _rim_radial_table (support_sigma = 1 nm).
+    # Kernel support fixed: +-4 x max(1 nm, sig).
     nk = max(math.ceil(4 * max(1.0, sig) / h), 1)
     ker = np.exp(-0.5 * (np.arange(-nk, nk + 1) * h / sig) ** 2)
     ker /= ker.sum()
@@ -649,20 +631,24 @@ def _far_side_parts(delta, sig, radii, centres, offs, rim_nm):
     return v[:2], v[2:]
 
 
-def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm):
+def _far_side_residual(p, radii, centres, mean, w, offs, rim_nm, parts=None):
     """Weighted residual ``w * (k C + amp S + b - mean)`` of :func:`fit_far_side_rim`, both
-    lobes (``p`` = (delta1, delta2, k, amp, sigma, b); :func:`_far_side_parts`)."""
+    lobes (``p`` = (delta1, delta2, k, amp, sigma, b); ``parts`` = ``(C, S)`` of
+    :func:`_far_side_parts` at ``p`` when already computed)."""
     d1, d2, k, amp, sig, b = p
-    c, sh = _far_side_parts((d1, d2), sig, radii, centres, offs, rim_nm)
+    c, sh = parts if parts is not None else _far_side_parts((d1, d2), sig, radii, centres,
+                                                             offs, rim_nm)
     return (w * (k * c + amp * sh + b - mean)).ravel()
 
 
-def _far_side_jacobian(p, radii, centres, w, offs, rim_nm, lo, hi):
+def _far_side_jacobian(p, radii, centres, w, offs, rim_nm, lo, hi, parts=None):
     """Jacobian of :func:`_far_side_residual`: exact for the linear ``k``, ``amp`` and
     ``b``; forward differences (step as SciPy's "2-point", turned back at a bound) for the
-    two edge shifts (one evaluation: lobe j's rows depend on delta_j only) and the blur."""
+    two edge shifts (one evaluation: lobe j's rows depend on delta_j only) and the blur.
+    ``parts`` as in :func:`_far_side_residual`."""
     d1, d2, k, amp, sig, _b = p
-    c, sh = _far_side_parts((d1, d2), sig, radii, centres, offs, rim_nm)
+    c, sh = parts if parts is not None else _far_side_parts((d1, d2), sig, radii, centres,
+                                                             offs, rim_nm)
     base = k * c + amp * sh
     eps = np.finfo(float).eps ** 0.5
 
@@ -696,7 +682,7 @@ def fit_far_side_rim(
     ``e_nm`` is each pixel's distance outside its lobe's fitted circle (negative inside),
     ``lobe`` (0 or 1) its lobe, ``radii`` the fitted radii. The mean contrast per ``bin_nm``
     bin of ``e`` is fitted with the blurred radial profile of a sphere in a carbon shell of
-    thickness ``rim_nm`` (:func:`_rim_radial_table`): each lobe's edge shift ``delta``
+    thickness ``rim_nm`` (:func:`_far_side_parts`): each lobe's edge shift ``delta``
     (the radius the rim model gives minus the fitted radius), and the shared contrast per nm
     ``k``, shell amplitude ``amp`` (>= 0), blur ``sigma`` and background ``b``. A sphere
     model without the shell absorbs the rim into a blur 3-5 times the true one (measured on
@@ -733,8 +719,19 @@ def fit_far_side_rim(
     offs = np.arange(lo_e - 1.0, hi_e + 1.0 + h / 2, h)
     radii_a = np.asarray(radii, dtype=np.float64)
 
+    # SciPy asks for the Jacobian at the point whose residual it just took: the basis
+    # profiles there are kept for it (one entry).
+    last: dict = {}
+
+    def parts_at(p):
+        key = (float(p[0]), float(p[1]), float(p[4]))
+        if last.get("key") != key:
+            last["key"] = key
+            last["parts"] = _far_side_parts(key[:2], key[2], radii_a, centres, offs, rim_nm)
+        return last["parts"]
+
     def resid(p):
-        return _far_side_residual(p, radii_a, centres, mean, w, offs, rim_nm)
+        return _far_side_residual(p, radii_a, centres, mean, w, offs, rim_nm, parts_at(p))
 
     p0 = np.array([0.0, 0.0, max(k0, 1e-4), max(amp0, 0.0), min(max(sigma0, 0.05), 0.9), 0.0])
     lo = np.array([-1.0, -1.0, 1e-5, 0.0, 0.03, -np.inf])
@@ -745,7 +742,7 @@ def fit_far_side_rim(
         return ProfileFit(nan, dict(nan), math.nan, int(tau.size), False)
     res = least_squares(resid, p0, bounds=(lo, hi), method="trf",
                         jac=lambda p: _far_side_jacobian(p, radii_a, centres, w, offs, rim_nm,
-                                                         lo, hi),
+                                                         lo, hi, parts_at(p)),
                         x_scale=np.array([0.05, 0.05, max(k0, 1e-3) * 0.1, 0.01, 0.05, 0.01]),
                         max_nfev=80, xtol=1e-6, ftol=1e-6)
     err = _covariance(res, 1.0)
