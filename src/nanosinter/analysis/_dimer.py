@@ -859,7 +859,8 @@ class DimerAnalyzer:
     def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,
                       k, sig, off):
         """Subtract the approach frames' texture estimate from the crop's contrast; return
-        it and (residual, mask) that this frame would add to the estimate.
+        it and (residual, mask) that this frame would add to the estimate (None once the
+        estimate is closed: nothing more is added).
 
         The residual is ``tau - model`` (the two lobes' blurred projected chords with the
         fitted contrast, blur and background, :func:`blurred_chord`) high-passed by
@@ -869,28 +870,27 @@ class DimerAnalyzer:
         """
         ps = self.ps
         origin, shift = self._tex_ctx
-        if self._tex.closed and not self.opt.texture_refine:
-            # Nothing more to add: subtract only.
-            mean = self._tex.mean_map(self.opt.texture_smooth_nm / ps)
-            return tau_raw - self._tex.sample(mean, origin, tau_raw.shape, shift), None
-        rho1 = np.hypot(fxx - c1[0], fyy - c1[1])
-        rho2 = np.hypot(fxx - c2[0], fyy - c2[1])
-        model = k * (blurred_chord(rho1, r1v, sig) + blurred_chord(rho2, r2v, sig)) + off
-        res = np.where(others, 0.0, tau_raw - model)
-        hp = self.opt.texture_highpass_nm / ps
-        if hp > 0:
-            res = res - ndi.gaussian_filter(res, hp, mode="nearest")
-        r_small = min(r1v, r2v)
-        mask = ((np.abs(s_all - s0) <= 2.5) & (np.abs(t_all) < r_small + 1.5) & ~others
-                & (rho1 > r1v - 0.2) & (rho2 > r2v - 0.2))
+        add = None
+        if not self._tex.closed or self.opt.texture_refine:
+            rho1 = np.hypot(fxx - c1[0], fyy - c1[1])
+            rho2 = np.hypot(fxx - c2[0], fyy - c2[1])
+            model = k * (blurred_chord(rho1, r1v, sig) + blurred_chord(rho2, r2v, sig)) + off
+            res = np.where(others, 0.0, tau_raw - model)
+            hp = self.opt.texture_highpass_nm / ps
+            if hp > 0:
+                res = res - ndi.gaussian_filter(res, hp, mode="nearest")
+            r_small = min(r1v, r2v)
+            mask = ((np.abs(s_all - s0) <= 2.5) & (np.abs(t_all) < r_small + 1.5) & ~others
+                    & (rho1 > r1v - 0.2) & (rho2 > r2v - 0.2))
+            add = (res, mask)
         out = tau_raw
         if self._tex.n_frames > 0:
             mean = self._tex.mean_map(self.opt.texture_smooth_nm / ps)
             if self.opt.texture_refine:
-                shift = self._tex.refine_shift(mean, res, mask, origin, shift)
+                shift = self._tex.refine_shift(mean, *add, origin, shift)
                 self._tex_ctx = (origin, shift)
             out = tau_raw - self._tex.sample(mean, origin, tau_raw.shape, shift)
-        return out, (res, mask)
+        return out, (None if self._tex.closed else add)
 
     def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
                 de, s0, gap_fit, c1, c2, u):

@@ -68,6 +68,8 @@ class TextureMap:
         #: No more frames are added once True (the lobes came within the sintering window,
         #: or touched: a neck may exist from then on).
         self.closed = False
+        #: (smooth_px, mean map) once closed (the map no longer changes).
+        self._closed_mean: tuple | None = None
 
     def shift_of(self, frame: np.ndarray) -> tuple[float, float] | None:
         """(dy, dx) px with ``frame(p) ~ reference(p - (dy, dx))``; None if the frame's shape
@@ -103,9 +105,8 @@ class TextureMap:
         """The mean residual on the reference grid, smoothed by a Gaussian of ``smooth_px``
         (normalised by the smoothed coverage); 0 where no approach frame saw the support.
         Computed once when the map is closed (it no longer changes)."""
-        cached = getattr(self, "_closed_mean", None)
-        if self.closed and cached is not None and cached[0] == smooth_px:
-            return cached[1]
+        if self.closed and self._closed_mean is not None and self._closed_mean[0] == smooth_px:
+            return self._closed_mean[1]
         cnt = self.count
         if smooth_px > 0:
             num = ndi.gaussian_filter(self.total, smooth_px, mode="constant")
