@@ -7,6 +7,9 @@
 - :func:`contrast_mean_free_path_nm`, :func:`inelastic_mean_free_path_nm`,
   :func:`effective_atomic_number`, :func:`atom_cross_sections_nm2` -- mass-thickness contrast.
 - :func:`random_walk_drift` -- stage drift.
+- :func:`feature_detectability` -- can any analysis see these atoms at this dose? The
+  ideal-observer ``d'`` of a feature (a young neck, an island) against shot noise and the
+  support texture, with Rose's ``d' >= 5``.
 """
 
 from nanosinter.imaging._contrast import (
@@ -31,9 +34,12 @@ from nanosinter.imaging._render import (
     SupportTexture,
     random_walk_drift,
 )
+from nanosinter.imaging._visibility import ROSE_D_PRIME, Detectability, feature_detectability
 
 __all__ = [
+    "ROSE_D_PRIME",
     "TRUTH_EXTRA_COLUMNS",
+    "Detectability",
     "FrameRenderer",
     "Grid",
     "RenderSettings",
@@ -42,6 +48,7 @@ __all__ = [
     "atom_cross_sections_nm2",
     "contrast_mean_free_path_nm",
     "effective_atomic_number",
+    "feature_detectability",
     "frame_schedule",
     "inelastic_mean_free_path_nm",
     "measure_truth",

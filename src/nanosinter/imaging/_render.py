@@ -326,6 +326,57 @@ class FrameRenderer:
         mask[box] = ndi.binary_fill_holes(sub)
         return mask
 
+    def render_expected(
+        self,
+        positions_nm: np.ndarray,
+        Z: np.ndarray,
+        *,
+        drift_nm: tuple[float, float] = (0.0, 0.0),
+        rim_thickness_nm: float | None = None,
+        texture: bool = False,
+    ) -> np.ndarray:
+        """Expected counts per pixel (no shot noise), by default without the support texture.
+
+        The same forward model as :meth:`render` (rim, fringes, blur); draws no random numbers,
+        so it leaves the renderer's noise stream untouched. Used for ideal-observer
+        calculations (:func:`nanosinter.imaging.feature_detectability`).
+        """
+        drift = (float(drift_nm[0]), float(drift_nm[1]))
+        return self._expected(positions_nm, Z, drift, rim_thickness_nm, texture=texture)
+
+    def _expected(
+        self,
+        positions_nm: np.ndarray,
+        Z: np.ndarray,
+        drift: tuple[float, float],
+        rim_thickness_nm: float | None,
+        *,
+        texture: bool,
+        mask_0: np.ndarray | None = None,
+    ) -> np.ndarray:
+        s = self.settings
+        sigma_atom = self.species_cross_sections(np.asarray(Z))
+        tau_p, raw = self._tau(positions_nm, sigma_atom, drift)
+        if drift == (0.0, 0.0) and mask_0 is not None:
+            mask_d = mask_0
+        else:
+            mask_d = self.outline_mask(positions_nm, shift_nm=drift)
+
+        rim = s.rim_thickness_nm if rim_thickness_nm is None else float(rim_thickness_nm)
+        carbon_t = np.full(self.grid.shape, s.support_thickness_nm)
+        if rim > 0 and mask_d.any():
+            carbon_t += _rim_thickness_nm(mask_d, s.pixel_size_nm, rim, s.rim_curvature_radius_nm)
+        tau = tau_p + CARBON_ATOMS_PER_NM3 * self._sigma_carbon * carbon_t
+        intensity = np.exp(-tau)
+        if texture and self.texture is not None:
+            intensity *= 1.0 + s.texture_contrast * self.texture.at(drift)
+        if s.fringe_contrast > 0 and mask_d.any():
+            intensity *= 1.0 - s.fringe_contrast * _fringe_signal(raw, mask_d, s.pixel_size_nm)
+        if s.resolution_nm > 0:
+            sig_px = s.resolution_nm / _FWHM_PER_SIGMA / s.pixel_size_nm
+            intensity = ndi.gaussian_filter(intensity, sig_px, mode="nearest")
+        return np.clip(intensity, 0.0, None) * s.counts_per_pixel
+
     def render(
         self,
         positions_nm: np.ndarray,
@@ -354,31 +405,11 @@ class FrameRenderer:
         -------
         RenderedFrame
         """
-        s = self.settings
         drift = (float(drift_nm[0]), float(drift_nm[1]))
-        sigma_atom = self.species_cross_sections(np.asarray(Z))
-        tau_p, raw = self._tau(positions_nm, sigma_atom, drift)
         thick_0 = self.thickness_nm(positions_nm)
         truth_mask = self.outline_mask(positions_nm)
-        if drift == (0.0, 0.0):
-            mask_d = truth_mask
-        else:
-            mask_d = self.outline_mask(positions_nm, shift_nm=drift)
-
-        rim = s.rim_thickness_nm if rim_thickness_nm is None else float(rim_thickness_nm)
-        carbon_t = np.full(self.grid.shape, s.support_thickness_nm)
-        if rim > 0 and mask_d.any():
-            carbon_t += _rim_thickness_nm(mask_d, s.pixel_size_nm, rim, s.rim_curvature_radius_nm)
-        tau = tau_p + CARBON_ATOMS_PER_NM3 * self._sigma_carbon * carbon_t
-        intensity = np.exp(-tau)
-        if self.texture is not None:
-            intensity *= 1.0 + s.texture_contrast * self.texture.at(drift)
-        if s.fringe_contrast > 0 and mask_d.any():
-            intensity *= 1.0 - s.fringe_contrast * _fringe_signal(raw, mask_d, s.pixel_size_nm)
-        if s.resolution_nm > 0:
-            sig_px = s.resolution_nm / _FWHM_PER_SIGMA / s.pixel_size_nm
-            intensity = ndi.gaussian_filter(intensity, sig_px, mode="nearest")
-        expected = np.clip(intensity, 0.0, None) * s.counts_per_pixel
+        expected = self._expected(positions_nm, Z, drift, rim_thickness_nm, texture=True,
+                                  mask_0=truth_mask)
         image = self.rng.poisson(expected).astype(np.float64) if noise else expected.copy()
         return RenderedFrame(
             image=image,
