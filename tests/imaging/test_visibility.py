@@ -166,3 +166,59 @@ def test_bad_input_raises_input_error(kw, match):
     feature = args.pop("feature")
     with pytest.raises(InputError, match=match):
         feature_detectability(_renderer(), pos, Z, feature, **args)
+
+
+def test_neck_visibility_of_a_rendered_movie(dimer_simdir, tmp_path):
+    from nanosinter.imaging import (
+        VISIBILITY_COLUMNS,
+        first_visible_frame,
+        neck_visibility,
+        render_movie,
+        visibility_path,
+        write_neck_visibility,
+    )
+
+    movie = render_movie(dimer_simdir, tmp_path / "m.hspy", fps=1.0, seed=2)["movie"]
+    rows = neck_visibility(dimer_simdir, movie)
+    assert [r["frame"] for r in rows] == [0, 1, 2, 3]
+    # apart (gap 1 nm): the slab is empty; overlapping by 0.6 nm: a thick bridge
+    assert [r["n_bridge_atoms"] for r in rows[:2]] == [0, 0]
+    assert all(r["d_shot"] == 0.0 for r in rows[:2])
+    for r in rows[2:]:
+        assert r["n_bridge_atoms"] > 100
+        assert r["d_shot"] > ROSE_D_PRIME
+        assert 0 < r["d_texture"] < r["d_shot"]
+    assert first_visible_frame(rows) == 2
+    assert first_visible_frame(rows, "d_texture", threshold=1e9) is None
+    # a 4x dose doubles the shot-noise bound
+    hi = neck_visibility(dimer_simdir, movie, dose_e_per_A2=400.0)
+    assert hi[2]["d_shot"] == pytest.approx(2.0 * rows[2]["d_shot"], rel=1e-6)
+    # a narrower slab takes fewer atoms
+    thin = neck_visibility(dimer_simdir, movie, slab_nm=0.3, every=3)
+    assert [r["frame"] for r in thin] == [0, 1, 3]
+    assert 0 < thin[2]["n_bridge_atoms"] < rows[3]["n_bridge_atoms"]
+
+    path = write_neck_visibility(rows, visibility_path(movie))
+    assert path.name == "m.hspy.visibility.csv"
+    import csv
+
+    with open(path, newline="") as fh:
+        back = list(csv.DictReader(fh))
+    assert tuple(back[0]) == VISIBILITY_COLUMNS
+    assert float(back[3]["d_shot"]) == pytest.approx(rows[3]["d_shot"])
+
+
+def test_neck_visibility_bad_input(dimer_simdir, tmp_path):
+    from nanosinter.imaging import neck_visibility, render_movie
+    from nanosinter.io import Movie, write_movie
+
+    movie = render_movie(dimer_simdir, tmp_path / "m.hspy", fps=1.0, seed=2)["movie"]
+    with pytest.raises(InputError, match="every"):
+        neck_visibility(dimer_simdir, movie, every=0)
+    with pytest.raises(InputError, match="slab_nm"):
+        neck_visibility(dimer_simdir, movie, slab_nm=-1.0)
+    plain = tmp_path / "plain.hspy"
+    write_movie(Movie(frames=np.ones((2, 8, 8)), pixel_size_nm=0.1,
+                      frame_times_s=np.array([0.0, 1.0])), plain)
+    with pytest.raises(InputError, match="render settings"):
+        neck_visibility(dimer_simdir, plain)

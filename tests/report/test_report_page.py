@@ -310,3 +310,30 @@ def test_renders_in_headless_chromium_without_errors(study, tmp_path):
     with Image.open(png) as img:
         assert img.height <= 1200 and img.width <= 1280
     assert png.stat().st_size <= 150_000
+
+
+def test_neck_visibility_beside_the_movie_is_plotted_and_summarised(study, tmp_path):
+    # a copy of the movie and its truth, with a visibility table written beside them
+    movie = tmp_path / "movie.hspy"
+    shutil.copy(study["movie"], movie)
+    shutil.copy(str(study["movie"]) + ".truth.csv", str(movie) + ".truth.csv")
+    truth = pd.read_csv(str(movie) + ".truth.csv")
+    frames = truth["frame"].to_numpy()[::2]
+    d_shot = np.linspace(0.0, 12.0, frames.size)
+    vis = pd.DataFrame({"frame": frames, "time_s": truth["time_s"].to_numpy()[::2],
+                        "snapshot_index": frames, "n_bridge_atoms": 100,
+                        "peak_signal_counts": 1.0, "noise_counts": 10.0,
+                        "d_shot": d_shot, "d_texture": d_shot / 4})
+    vis.to_csv(str(movie) + ".visibility.csv", index=False)
+    out = write_report(study["analysis"], tmp_path / "r.html", movie=movie, n_boot=N_BOOT,
+                       seed=0)
+    html = out.read_text(encoding="utf-8")
+    first_shot = int(frames[np.argmax(d_shot >= 5.0)])
+    got = _data(html)["accuracy"]["neck_visibility"]
+    assert got["first_visible_frame_texture_known"] == first_shot
+    assert got["first_visible_frame_texture_unknown"] is None  # max d_texture 3 < 5
+    assert got["max_d_texture"] == pytest.approx(3.0)
+    assert got["true_contact_frame"] == int(truth.loc[truth["contact"] > 0, "frame"].iloc[0])
+    assert f"at frame {first_shot} if the support texture were known" in html
+    # without the table, no such section (the study's own report)
+    assert "neck_visibility" not in _data(study["html"])["accuracy"]

@@ -6,7 +6,9 @@ simulate -> render -> analyse blind -> explain -> report, after the beam calcula
 2. ``simulation/``: atomistic KMC of the ``tang2023-dimer`` preset (two 15.4 nm particles,
    ~1.5e5 atoms) over its first 8 min, and Figure 3f,g drawn from ground truth
    (``nanosinter simulate --preset tang2023-dimer`` runs the paper's full 20 min);
-3. ``movie/``: the snapshots rendered as a noisy bright-field movie, truth kept beside it;
+3. ``movie/``: the snapshots rendered as a noisy bright-field movie, truth kept beside it,
+   and (dimer preset) the neck's ideal-observer visibility per frame
+   (:func:`nanosinter.imaging.neck_visibility`, ``MOVIE.visibility.csv``);
 4. ``analysis/``: the movie measured by :func:`nanosinter.analysis.analyze_movie`, which reads
    only the movie file (no truth, no simulation), as it would a real one;
 5. ``analysis/fit.json``: neck-growth fits, mechanism evidence, verdict, D_s, beam budget;
@@ -145,7 +147,22 @@ def _stage_render(out: Path, args: argparse.Namespace, state: dict) -> str:
                          dose_e_per_A2=DEMO_DOSE_E_PER_A2, seed=args.seed)
     state["movie"] = paths["movie"]
     state["truth_csv"] = paths["truth_csv"]
-    return str(paths["movie"])
+    if _preset_name(args) != "tang2023-dimer":
+        return str(paths["movie"])
+    # truth side: could any analysis see the neck? (the report plots it beside the contact)
+    from nanosinter.imaging import (
+        first_visible_frame,
+        neck_visibility,
+        visibility_path,
+        write_neck_visibility,
+    )
+
+    vis = neck_visibility(out / "simulation", paths["movie"], every=2)
+    write_neck_visibility(vis, visibility_path(paths["movie"]))
+    first = first_visible_frame(vis, "d_texture")
+    return (f"{paths['movie']}; neck visible to the ideal observer (d' >= 5) from frame "
+            f"{first_visible_frame(vis, 'd_shot')} with the support texture known, "
+            f"{'frame ' + str(first) if first is not None else 'never'} with it unknown")
 
 
 def _stage_analyse(out: Path, args: argparse.Namespace, state: dict) -> str:

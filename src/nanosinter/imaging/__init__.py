@@ -9,7 +9,8 @@
 - :func:`random_walk_drift` -- stage drift.
 - :func:`feature_detectability` -- can any analysis see these atoms at this dose? The
   ideal-observer ``d'`` of a feature (a young neck, an island) against shot noise and the
-  support texture, with Rose's ``d' >= 5``.
+  support texture, with Rose's ``d' >= 5``; :func:`neck_visibility` -- the same for the
+  bridge between two particles in every frame of a rendered movie (``MOVIE.visibility.csv``).
 """
 
 from nanosinter.imaging._contrast import (
@@ -34,11 +35,21 @@ from nanosinter.imaging._render import (
     SupportTexture,
     random_walk_drift,
 )
-from nanosinter.imaging._visibility import ROSE_D_PRIME, Detectability, feature_detectability
+from nanosinter.imaging._visibility import (
+    ROSE_D_PRIME,
+    VISIBILITY_COLUMNS,
+    Detectability,
+    feature_detectability,
+    first_visible_frame,
+    neck_visibility,
+    visibility_path,
+    write_neck_visibility,
+)
 
 __all__ = [
     "ROSE_D_PRIME",
     "TRUTH_EXTRA_COLUMNS",
+    "VISIBILITY_COLUMNS",
     "Detectability",
     "FrameRenderer",
     "Grid",
@@ -49,12 +60,16 @@ __all__ = [
     "contrast_mean_free_path_nm",
     "effective_atomic_number",
     "feature_detectability",
+    "first_visible_frame",
     "frame_schedule",
     "inelastic_mean_free_path_nm",
     "measure_truth",
+    "neck_visibility",
     "random_walk_drift",
     "read_truth_masks",
     "render_movie",
     "splat_atoms",
     "truth_paths",
+    "visibility_path",
+    "write_neck_visibility",
 ]

@@ -46,12 +46,15 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 from scipy import fft as sfft
 
-from nanosinter.errors import InputError
+from nanosinter.errors import FileFormatError, InputError
 from nanosinter.imaging._render import _FWHM_PER_SIGMA, FrameRenderer
 
 #: Rose's criterion: a feature counts as seen at ``d' >= 5`` (Rose 1948,
@@ -198,3 +201,182 @@ def feature_detectability(
     dhat = sfft.fft2(dc)
     d_tex = float(np.sqrt(np.sum(np.abs(dhat) ** 2 / spectrum) / n))
     return Detectability(d_shot, d_tex, peak, noise, n_feat, int(n_frames))
+
+
+#: Columns of ``MOVIE.visibility.csv`` (:func:`neck_visibility`).
+VISIBILITY_COLUMNS = ("frame", "time_s", "snapshot_index", "n_bridge_atoms",
+                      "peak_signal_counts", "noise_counts", "d_shot", "d_texture")
+
+
+def visibility_path(movie_path: str | os.PathLike[str]) -> Path:
+    """``MOVIE.visibility.csv``: the neck's ideal-observer visibility beside the movie."""
+    return Path(str(movie_path) + ".visibility.csv")
+
+
+def _line_of_centres(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two particles' centres (2-means of the projected atoms) and the unit axis."""
+    from scipy.cluster.vq import kmeans2
+
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    along = int(np.argmax(hi - lo))
+    init = np.array([xy.mean(axis=0), xy.mean(axis=0)])
+    init[0, along] = lo[along] + (hi[along] - lo[along]) / 4
+    init[1, along] = hi[along] - (hi[along] - lo[along]) / 4
+    cent, _ = kmeans2(xy, init, minit="matrix", iter=20)
+    u = cent[1] - cent[0]
+    norm = float(np.linalg.norm(u))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise InputError("the first snapshot does not hold two separate particles")
+    return cent, u / norm
+
+
+def _empty_slab(s: np.ndarray, length: float, bin_nm: float = 0.05) -> tuple[float, float]:
+    """Centre and half-width of the widest atom-free slab between 1/4 and 3/4 of the axis."""
+    hist, edges = np.histogram(s, bins=np.arange(0.25 * length, 0.75 * length, bin_nm))
+    empty = np.concatenate([[False], hist == 0, [False]]).astype(np.int8)
+    starts = np.flatnonzero(np.diff(empty) == 1)
+    ends = np.flatnonzero(np.diff(empty) == -1)
+    if starts.size == 0:
+        return float("nan"), 0.0
+    k = int(np.argmax(ends - starts))
+    lo, hi = edges[starts[k]], edges[ends[k]]
+    return 0.5 * (lo + hi), 0.5 * (hi - lo)
+
+
+def neck_visibility(
+    simdir: str | os.PathLike[str],
+    movie_path: str | os.PathLike[str],
+    *,
+    every: int = 1,
+    slab_nm: float | None = None,
+    dose_e_per_A2: float | None = None,
+    n_frames: int = 1,
+) -> list[dict]:
+    """Ideal-observer visibility of the neck in each frame of a rendered two-particle movie.
+
+    The *bridge* is the atoms in a slab across the line of the two particles' centres (2-means
+    of the first snapshot's projected atoms): by default the widest slab that holds no atom in
+    the first snapshot (its gap), else ``slab_nm`` wide about the same plane. For each sampled
+    snapshot, :func:`feature_detectability` gives ``d_shot`` and ``d_texture`` of the bridge,
+    rendered with the movie's own settings (read from its metadata) and grid. The slab is the
+    bridge's core only (the fillets beside it stay), so ``d'`` slightly underestimates the
+    whole neck's.
+
+    Parameters
+    ----------
+    simdir : path
+        The simulation folder the movie was rendered from.
+    movie_path : path
+        A movie written by :func:`render_movie` (its ``MOVIE.truth.csv`` beside it).
+    every : int, keyword-only
+        Every ``every``-th snapshot (the first two always).
+    slab_nm : float or None, keyword-only
+        Bridge slab width; ``None``: the first snapshot's atom-free gap.
+    dose_e_per_A2 : float or None, keyword-only
+        What if: another dose per frame (default: the movie's).
+    n_frames : int, keyword-only
+        What if: this many frames of each snapshot's neck were combined (default 1).
+
+    Returns
+    -------
+    list of dict
+        One row per sampled snapshot with :data:`VISIBILITY_COLUMNS` (``frame``: the first
+        frame that shows the snapshot).
+
+    Raises
+    ------
+    InputError
+        ``every < 1``, a negative ``slab_nm``, a movie without render settings, or a first
+        snapshot without two separate particles (no gap between them).
+    FileFormatError
+        Unreadable simulation folder, movie or truth table.
+
+    References
+    ----------
+    Barrett & Myers 2004, ch. 13; Rose 1948, doi:10.1364/JOSA.38.000196 (module docstring).
+    """
+    from nanosinter.imaging._movie import _atomic_numbers, grid_for_snapshots, truth_paths
+    from nanosinter.imaging._render import RenderSettings
+    from nanosinter.io import read_movie
+    from nanosinter.kmc.snapshots import read_index, read_snapshot
+
+    if int(every) != every or every < 1:
+        raise InputError(f"every must be a positive integer, got {every!r}")
+    if slab_nm is not None and not (np.isfinite(slab_nm) and slab_nm > 0):
+        raise InputError(f"slab_nm must be > 0, got {slab_nm!r}")
+    movie = read_movie(movie_path)
+    rec = (movie.original_metadata or {}).get("nanosinter_render", {}).get("parameters", {})
+    given = rec.get("settings")
+    if not isinstance(given, dict):
+        raise InputError(f"{movie_path}: no nanosinter render settings in its metadata; "
+                         "was it written by render_movie?")
+    names = {f.name for f in fields(RenderSettings)}
+    settings = RenderSettings(**{k: (tuple(v) if isinstance(v, list) else v)
+                                 for k, v in given.items() if k in names})
+    if dose_e_per_A2 is not None:
+        settings = replace(settings, dose_e_per_A2=float(dose_e_per_A2))
+    truth_csv, _ = truth_paths(movie_path)
+    try:
+        with open(truth_csv, newline="", encoding="utf-8") as fh:
+            truth = list(csv.DictReader(fh))
+        frame_of = {}
+        for r in truth:
+            frame_of.setdefault(int(r["snapshot_index"]), (int(r["frame"]), float(r["time_s"])))
+    except (OSError, KeyError, ValueError) as exc:
+        raise FileFormatError(f"{truth_csv}: unreadable truth table ({exc})") from None
+
+    rows = read_index(simdir)
+    first = read_snapshot(rows[0][3])
+    last = read_snapshot(rows[-1][3]) if len(rows) > 1 else first
+    renderer = FrameRenderer(grid_for_snapshots([first, last], settings), settings, rng=0)
+    xy0 = np.asarray(first.positions_nm, dtype=np.float64)[:, :2]
+    cent, u = _line_of_centres(xy0)
+    length = float((cent[1] - cent[0]) @ u)
+    mid, half = _empty_slab((xy0 - cent[0]) @ u, length)
+    if half == 0.0 and slab_nm is None:
+        raise InputError("the first snapshot has no gap between the particles; give slab_nm")
+    if not np.isfinite(mid):
+        mid = 0.5 * length
+    half = 0.5 * slab_nm if slab_nm is not None else half
+
+    out = []
+    for k, (idx, _t, _ev, path) in enumerate(rows):
+        if k % every and k != 1:
+            continue
+        if int(idx) not in frame_of:
+            continue
+        snap = read_snapshot(path)
+        pos = np.asarray(snap.positions_nm)
+        feat = np.abs((pos[:, :2] - cent[0]) @ u - mid) < half
+        det = feature_detectability(renderer, pos, _atomic_numbers(snap), feat,
+                                    rim_thickness_nm=snap.carbon_shell_nm,
+                                    n_frames=n_frames)
+        frame, time_s = frame_of[int(idx)]
+        out.append({"frame": frame, "time_s": time_s, "snapshot_index": int(idx),
+                    "n_bridge_atoms": det.n_feature_atoms,
+                    "peak_signal_counts": det.peak_signal_counts,
+                    "noise_counts": det.noise_counts, "d_shot": det.d_shot,
+                    "d_texture": det.d_texture})
+    return out
+
+
+def write_neck_visibility(rows: list[dict], path: str | os.PathLike[str]) -> Path:
+    """Write :func:`neck_visibility` rows as CSV (atomically: a temp file, then rename)."""
+    from nanosinter._atomic import atomic_open
+
+    path = Path(path)
+    with atomic_open(path, "w") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(VISIBILITY_COLUMNS), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r[c] for c in VISIBILITY_COLUMNS})
+    return path
+
+
+def first_visible_frame(rows: list[dict], key: str = "d_shot",
+                        threshold: float = ROSE_D_PRIME) -> int | None:
+    """First frame whose ``key`` reaches ``threshold`` (Rose's 5), or None."""
+    for r in sorted(rows, key=lambda r: int(r["frame"])):
+        if float(r[key]) >= threshold:
+            return int(r["frame"])
+    return None
