@@ -335,5 +335,8 @@ def test_neck_visibility_beside_the_movie_is_plotted_and_summarised(study, tmp_p
     assert got["max_d_texture"] == pytest.approx(3.0)
     assert got["true_contact_frame"] == int(truth.loc[truth["contact"] > 0, "frame"].iloc[0])
     assert f"at frame {first_shot} if the support texture were known" in html
+    prov = _data(html)["provenance"]["inputs"]
+    vis_hash = hashlib.sha256((tmp_path / "movie.hspy.visibility.csv").read_bytes()).hexdigest()
+    assert prov["neck_visibility"]["sha256"] == vis_hash
     # without the table, no such section (the study's own report)
     assert "neck_visibility" not in _data(study["html"])["accuracy"]

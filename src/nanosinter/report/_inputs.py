@@ -52,12 +52,22 @@ class ReportInputs:
     sim_summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def visibility_csv(self) -> Path | None:
+        """``MOVIE.visibility.csv`` beside ``MOVIE.truth.csv`` when it exists
+        (:func:`nanosinter.imaging.neck_visibility`), else None."""
+        if self.truth_csv is None or not self.truth_csv.name.endswith(".truth.csv"):
+            return None
+        p = self.truth_csv.with_name(self.truth_csv.name[: -len(".truth.csv")]
+                                     + ".visibility.csv")
+        return p if p.is_file() else None
+
     def hashed_files(self) -> dict[str, Path]:
         """Input files whose SHA-256 goes into the provenance, by role."""
         out: dict[str, Path] = {"dimer": self.dimer_csv}
         for role, p in (("analysis_json", self.analysis_json), ("particles", self.particles_csv),
                         ("frames", self.frames_csv), ("movie", self.movie),
-                        ("truth", self.truth_csv)):
+                        ("truth", self.truth_csv), ("neck_visibility", self.visibility_csv)):
             if p is not None and p.is_file():
                 out[role] = p
         if self.sim_dir is not None:

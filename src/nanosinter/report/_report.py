@@ -197,13 +197,11 @@ def write_report(
              _budget_html(result, beam_energy_keV, dose_rate_e_per_A2_s, dose_source))
     acc_body, acc_data = _accuracy_section(dimer_df, truth_df, truth_table, truth_label, result,
                                            kin_opts, particles)
-    if inp.truth_csv is not None and inp.truth_csv.name.endswith(".truth.csv"):
-        vis_csv = inp.truth_csv.with_name(inp.truth_csv.name[: -len(".truth.csv")]
-                                          + ".visibility.csv")
-        if vis_csv.is_file():
-            vis_body, acc_data["neck_visibility"] = _soft_pair(
-                lambda: _visibility_html(vis_csv, dimer_df, truth_df), "neck visibility")
-            acc_body += vis_body
+    vis_csv = inp.visibility_csv
+    if vis_csv is not None:
+        vis_body, acc_data["neck_visibility"] = _soft_pair(
+            lambda: _visibility_html(vis_csv, dimer_df, truth_df), "neck visibility")
+        acc_body += vis_body
     data["accuracy"] = acc_data
     page.add("accuracy", "Accuracy against ground truth", acc_body)
     page.add("provenance", "Provenance", _provenance_html(prov, inp))
