@@ -91,6 +91,19 @@ class DimerOptions:
         across a 2.2 nm gap, which set its contact at frame 1). 0.6: calibrated on the test
         movies (seeds 1-8: seed 4's contact 1 -> 8, no other seed changed); the demo's
         bridges reach 0.44 (3.3 of 7.5 nm) and the bridge-neck test's 0.43.
+    bridge_neck_scale_max : float
+        A bridging neck is reported from the rim-free neck image (the model its contact
+        thresholds were set with) unless that fit needs its contrast scaled by more than this
+        factor relative to the lobes' contrast per nm: then the neck is darker than a neck of
+        the fitted radius could be, the sign that the lobe fit's blur, which that model
+        reuses, has absorbed more than the carbon rim (facets of faceted particles: 0.9 nm on
+        the demo's KMC particles), and the neck is reported from the carbon-shell model with
+        the lobes' far-side contrast and blur instead (with a usable far-side fit). 1.5:
+        the rim-free fit's scale is 0.66-1.18 on the spherical bridge analogue of the tests
+        (10^2-10^4 e/A^2), 0.37-0.92 (10-90 %) on the demo at 100 e/A^2, 1.3-2.4 on the demo's
+        particles re-rendered at 10^3 e/A^2 without texture, where the neck came out half
+        the true one (1.0 for 2.7 nm at 10^4 e/A^2; 2.5 nm with the shell model). Chosen
+        between those ranges, not fitted.
     bridge_sigma : float
         The gap's contrast in excess of the lobes' own far-side profile (blur tail + carbon
         rim, :func:`bridge_excess`) must exceed this many standard errors for a bridging
@@ -185,6 +198,7 @@ class DimerOptions:
     texture_refine: bool = False
     max_bridge_frac: float = 0.6
     overlap_contact_nm: float = 0.2
+    bridge_neck_scale_max: float = 1.5
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -198,6 +212,7 @@ class DimerOptions:
         check_positive("overlap_contact_nm", self.overlap_contact_nm, allow_zero=True)
         check_positive("texture_min_gap_nm", self.texture_min_gap_nm, allow_zero=True)
         check_positive("max_bridge_frac", self.max_bridge_frac)
+        check_positive("bridge_neck_scale_max", self.bridge_neck_scale_max)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
 
@@ -739,17 +754,17 @@ class DimerAnalyzer:
                 noise_kernel=kern_full())
             return ni if np.isfinite(ni.values["rn"]) else None
 
-        def neck_rim_image(rn_start):
-            # Touching lobes: the neck region (+-1.5 nm along the axis) fitted with the
-            # Figure 3g outline in a carbon shell whose contrast and blur are measured on the
-            # lobes' far sides (fit_far_side_rim); None when that measurement is not usable
-            # (then the rim-free neck_image is used).
+        def neck_rim_image(rn_start, half_len=1.5):
+            # The neck region (+-half_len along the axis) fitted with the Figure 3g outline
+            # in a carbon shell whose contrast and blur are measured on the lobes' far sides
+            # (fit_far_side_rim); the rim-free neck_image when that measurement is not
+            # usable or the shell is not seen.
             if self.opt.rim_nm <= 0:
-                return neck_image(rn_start)
+                return neck_image(rn_start, half_len)
             rim = far_side_rim()
             if rim is None:
-                return neck_image(rn_start)
-            win = (np.abs(s_all - s0) <= 1.5) & (np.abs(t_all) < r_small + 1.0) & ~others
+                return neck_image(rn_start, half_len)
+            win = (np.abs(s_all - s0) <= half_len) & (np.abs(t_all) < r_small + 1.0) & ~others
             rows_w, cols_w = np.nonzero(win)
             if rows_w.size < 50:
                 return None
@@ -803,6 +818,7 @@ class DimerAnalyzer:
 
         ni = None
         contact_alt = None
+        bridged_report = None
 
         def finish(c, ni_, fl):
             return self._finish(c, ni_, fl, rn_fit=rn_fit, neck_image=neck_rim_image, g0=g0,
@@ -824,9 +840,15 @@ class DimerAnalyzer:
             # whose fitted radii can be 0.2-0.3 nm off, do not steer the neck radius. Not
             # fitted when the excess is below the lower of the two thresholds (no outcome
             # could be contact: the same answer without the ~25 ms fit).
+            half_len = float(np.clip(0.35 * gap_fit, 0.5, 1.5))
+
+            def bridged_report(ni_free):
+                if self.opt.rim_nm <= 0 or far_side_rim() is None:
+                    return None  # neck_rim_image would refit the same rim-free model
+                return neck_rim_image(ni_free.values["rn"], half_len=half_len)
+
             if exc > min(self.opt.bridge_sigma, self.opt.contact_sigma) * exc_e:
-                ni = neck_image(rn_fit.values["rn"],
-                                half_len=float(np.clip(0.35 * gap_fit, 0.5, 1.5)))
+                ni = neck_image(rn_fit.values["rn"], half_len=half_len)
             # Hysteresis (as in the segmentation): a neck seen in the previous frame is
             # followed down to contact_sigma (sintering necks do not come apart). Both
             # outcomes are kept when the previous frame is not known here (worker process:
@@ -842,6 +864,15 @@ class DimerAnalyzer:
                     contact_alt = contact_lo if contact_lo != contact_hi else None
                 else:
                     contact = contact_lo if self._prev_contact else contact_hi
+        if (ni is not None and (contact or contact_alt) and bridged_report
+                and ni.values.get("scale", 1.0) > self.opt.bridge_neck_scale_max):
+            # The bridge is decided with the rim-free neck image (its thresholds were set
+            # with it); a neck that needs its contrast scaled beyond bridge_neck_scale_max
+            # is reported from the carbon-shell model whose contrast and blur come from the
+            # lobes' far sides, as for touching lobes (faceted lobes: DimerOptions).
+            ni_rim = bridged_report(ni)
+            if ni_rim is not None:
+                ni = ni_rim
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
         if tex_add is not None and not self._tex.closed:
