@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -248,3 +249,27 @@ def test_view_without_particles_gives_empty_truth(tmp_path):
     assert row["r1_nm"] == "" and row["contact"] == "" and row["gap_nm"] == ""
     assert int(row["n_atoms"]) == len(pos)
     assert not read_truth_masks(paths["movie"]).any()
+
+
+def test_cli_render_writes_neck_visibility(dimer_simdir, tmp_path, capsys):
+    out = tmp_path / "m.tif"  # a format without the render settings in its metadata
+    code = main(["render", str(dimer_simdir), "--out", str(out), "--fps", "1", "--seed", "1",
+                 "--neck-visibility"])
+    assert code == 0
+    rec = json.loads(capsys.readouterr().out)
+    vis = Path(rec["visibility_csv"])
+    assert vis == tmp_path / "m.tif.visibility.csv"
+    with open(vis, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["frame"]) for r in rows] == [0, 1, 2, 3]
+    # apart in frames 0-1 (nothing in the gap), overlapping from frame 2 (a thick bridge)
+    assert [float(r["d_shot"]) for r in rows[:2]] == [0.0, 0.0]
+    assert all(float(r["d_shot"]) > 5.0 for r in rows[2:])
+
+
+def test_cli_render_bad_neck_visibility_exits_2(dimer_simdir, tmp_path, capsys):
+    code = main(["render", str(dimer_simdir), "--out", str(tmp_path / "m.hspy"),
+                 "--neck-visibility", "0"])
+    assert code == 2
+    assert "--neck-visibility" in capsys.readouterr().err
+    assert not (tmp_path / "m.hspy").exists()

@@ -41,11 +41,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-rim", action="store_true", help="no carbon rim")
     parser.add_argument("--max-frames", type=int, default=5000, help="refuse longer movies")
+    parser.add_argument(
+        "--neck-visibility", type=int, nargs="?", const=1, default=None, metavar="EVERY",
+        help="also write MOVIE.visibility.csv: the ideal observer's d' of the bridge between "
+             "two particles in every EVERY-th snapshot (default every one; "
+             "nanosinter.imaging.neck_visibility); the report plots it",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from nanosinter._json import dumps
+    from nanosinter.errors import InputError
     from nanosinter.imaging import RenderSettings, render_movie
+
+    if args.neck_visibility is not None and args.neck_visibility < 1:
+        raise InputError(f"--neck-visibility must be >= 1, got {args.neck_visibility}")
 
     settings = RenderSettings(
         fov_nm=tuple(args.fov_nm) if args.fov_nm else None,
@@ -65,5 +75,15 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         max_frames=args.max_frames,
     )
+    if args.neck_visibility is not None:
+        from dataclasses import replace
+
+        from nanosinter.imaging import neck_visibility, visibility_path, write_neck_visibility
+
+        used = replace(settings, pixel_size_nm=float(args.pixel_size_nm),
+                       dose_e_per_A2=float(args.dose_e_per_A2))
+        rows = neck_visibility(args.simdir, paths["movie"], every=args.neck_visibility,
+                               settings=used)
+        paths["visibility_csv"] = write_neck_visibility(rows, visibility_path(paths["movie"]))
     print(dumps({k: str(v) for k, v in paths.items()}))
     return 0

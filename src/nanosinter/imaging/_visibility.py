@@ -251,6 +251,7 @@ def neck_visibility(
     slab_nm: float | None = None,
     dose_e_per_A2: float | None = None,
     n_frames: int = 1,
+    settings=None,
 ) -> list[dict]:
     """Ideal-observer visibility of the neck in each frame of a rendered two-particle movie.
 
@@ -276,6 +277,9 @@ def neck_visibility(
         What if: another dose per frame (default: the movie's).
     n_frames : int, keyword-only
         What if: this many frames of each snapshot's neck were combined (default 1).
+    settings : RenderSettings or None, keyword-only
+        The render settings of the movie; ``None`` reads them from the movie's metadata
+        (written by :func:`render_movie` into formats that keep it: hspy, zspy, h5).
 
     Returns
     -------
@@ -304,15 +308,17 @@ def neck_visibility(
         raise InputError(f"every must be a positive integer, got {every!r}")
     if slab_nm is not None and not (np.isfinite(slab_nm) and slab_nm > 0):
         raise InputError(f"slab_nm must be > 0, got {slab_nm!r}")
-    movie = read_movie(movie_path)
-    rec = (movie.original_metadata or {}).get("nanosinter_render", {}).get("parameters", {})
-    given = rec.get("settings")
-    if not isinstance(given, dict):
-        raise InputError(f"{movie_path}: no nanosinter render settings in its metadata; "
-                         "was it written by render_movie?")
-    names = {f.name for f in fields(RenderSettings)}
-    settings = RenderSettings(**{k: (tuple(v) if isinstance(v, list) else v)
-                                 for k, v in given.items() if k in names})
+    if settings is None:
+        movie = read_movie(movie_path)
+        rec = (movie.original_metadata or {}).get("nanosinter_render", {}).get("parameters",
+                                                                                {})
+        given = rec.get("settings")
+        if not isinstance(given, dict):
+            raise InputError(f"{movie_path}: no nanosinter render settings in its metadata; "
+                             "was it written by render_movie? (or pass settings)")
+        names = {f.name for f in fields(RenderSettings)}
+        settings = RenderSettings(**{k: (tuple(v) if isinstance(v, list) else v)
+                                     for k, v in given.items() if k in names})
     if dose_e_per_A2 is not None:
         settings = replace(settings, dose_e_per_A2=float(dose_e_per_A2))
     truth_csv, _ = truth_paths(movie_path)
