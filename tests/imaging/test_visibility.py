@@ -222,3 +222,53 @@ def test_neck_visibility_bad_input(dimer_simdir, tmp_path):
                       frame_times_s=np.array([0.0, 1.0])), plain)
     with pytest.raises(InputError, match="render settings"):
         neck_visibility(dimer_simdir, plain)
+
+
+def test_bridged_dimer_atoms_neck_holds_the_cylinder_volume():
+    from nanosinter.imaging._visibility import ZINC_BLENDE, bridged_dimer_atoms
+
+    r, g = 4.0, 1.2
+    pos0, _, neck0 = bridged_dimer_atoms(r, g, 0.0)
+    assert not neck0.any()
+    a = ZINC_BLENDE["CdS"][0]
+    for rn in (0.8, 1.5):
+        pos, Z, neck = bridged_dimer_atoms(r, g, rn)
+        assert set(np.unique(Z)) == {16, 48}
+        assert len(pos) - len(pos0) == neck.sum()  # the spheres are unchanged
+        assert pos[:, 2].min() >= -1e-6  # on the support
+        # the neck's atoms fill the cylinder across the gap plus its ends inside the caps'
+        # hollows: at least the gap's cylinder, at most that plus both caps' depth
+        per_nm3 = 8.0 / a**3
+        depth = r - np.sqrt(r * r - rn * rn)
+        lo = np.pi * rn**2 * g * per_nm3
+        hi = np.pi * rn**2 * (g + 2 * depth + 0.6) * per_nm3
+        assert 0.8 * lo < neck.sum() < 1.1 * hi
+
+
+def test_cli_visibility_table_and_json(capsys):
+    import json
+
+    from nanosinter.cli.main import main
+
+    assert main(["visibility", "--radius-nm", "4", "--neck-nm", "1.5", "--dose-e-per-A2",
+                 "100", "400", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    lo, hi = rec["rows"]
+    assert (lo["dose_e_per_A2"], hi["dose_e_per_A2"]) == (100.0, 400.0)
+    assert hi["d_shot"] == pytest.approx(2.0 * lo["d_shot"], rel=1e-9)  # sqrt(dose)
+    assert lo["d_texture"] < lo["d_shot"]
+    assert hi["seen"] == (hi["d_texture"] >= rec["rose_d_prime"])
+    assert main(["visibility", "--radius-nm", "4", "--neck-nm", "1.5"]) == 0
+    assert "d' of the neck" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--neck-nm", "9"], "neck_nm"), (["--gap-nm", "-1"], "gap_nm"),
+    (["--dose-e-per-A2", "0"], "dose"), (["--frames", "0"], "--frames"),
+])
+def test_cli_visibility_bad_input_exits_2(argv, match, capsys):
+    from nanosinter.cli.main import main
+
+    assert main(["visibility", *argv]) == 2
+    err = capsys.readouterr().err
+    assert match in err and len(err.strip().splitlines()) == 1

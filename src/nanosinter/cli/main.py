@@ -23,6 +23,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("info", "nanosinter.cli.info", "format, shape and calibration of a microscope movie or image"),
     ("analyze", "nanosinter.cli.analyze", "measure sintering in a movie: drift, particles, dimer"),
     ("sizes", "nanosinter.cli.sizes", "particle size distribution of an overview image"),
+    ("visibility", "nanosinter.cli.visibility",
+     "could any analysis see a neck of this size at this dose? (ideal-observer d')"),
     ("fit", "nanosinter.cli.fit", "fit neck-growth laws, weigh the mechanisms, estimate D_s"),
     ("report", "nanosinter.cli.report", "one self-contained HTML report of an analysed movie"),
     ("demo", "nanosinter.cli.demo", "run the whole study on the tang2023 dimer and write a report"),

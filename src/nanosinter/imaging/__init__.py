@@ -10,7 +10,9 @@
 - :func:`feature_detectability` -- can any analysis see these atoms at this dose? The
   ideal-observer ``d'`` of a feature (a young neck, an island) against shot noise and the
   support texture, with Rose's ``d' >= 5``; :func:`neck_visibility` -- the same for the
-  bridge between two particles in every frame of a rendered movie (``MOVIE.visibility.csv``).
+  bridge between two particles in every frame of a rendered movie (``MOVIE.visibility.csv``);
+  :func:`neck_detectability_table` -- dose planning for a neck between two spheres
+  (``nanosinter visibility``).
 """
 
 from nanosinter.imaging._contrast import (
@@ -38,9 +40,12 @@ from nanosinter.imaging._render import (
 from nanosinter.imaging._visibility import (
     ROSE_D_PRIME,
     VISIBILITY_COLUMNS,
+    ZINC_BLENDE,
     Detectability,
+    bridged_dimer_atoms,
     feature_detectability,
     first_visible_frame,
+    neck_detectability_table,
     neck_visibility,
     visibility_path,
     write_neck_visibility,
@@ -50,6 +55,7 @@ __all__ = [
     "ROSE_D_PRIME",
     "TRUTH_EXTRA_COLUMNS",
     "VISIBILITY_COLUMNS",
+    "ZINC_BLENDE",
     "Detectability",
     "FrameRenderer",
     "Grid",
@@ -57,6 +63,7 @@ __all__ = [
     "RenderedFrame",
     "SupportTexture",
     "atom_cross_sections_nm2",
+    "bridged_dimer_atoms",
     "contrast_mean_free_path_nm",
     "effective_atomic_number",
     "feature_detectability",
@@ -64,6 +71,7 @@ __all__ = [
     "frame_schedule",
     "inelastic_mean_free_path_nm",
     "measure_truth",
+    "neck_detectability_table",
     "neck_visibility",
     "random_walk_drift",
     "read_truth_masks",

@@ -386,3 +386,116 @@ def first_visible_frame(rows: list[dict], key: str = "d_shot",
         if float(r[key]) >= threshold:
             return int(r["frame"])
     return None
+
+
+#: Zinc-blende lattice constants (nm) and (cation, anion) atomic numbers of the paper's two
+#: materials (PHYSICS.md §4: CdS 5.818 Å, CdSe 6.077 Å).
+ZINC_BLENDE = {"CdS": (0.5818, (48, 16)), "CdSe": (0.6077, (48, 34))}
+
+_FCC_BASIS = np.array([[0.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]])
+
+
+def bridged_dimer_atoms(
+    radius_nm: float, gap_nm: float, neck_nm: float, *, material: str = "CdS",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two zinc-blende spheres on the support with a gap, bridged by a cylindrical neck.
+
+    The spheres (radius ``radius_nm``, bottoms on the support at z = 0) lie along x with
+    ``gap_nm`` between their surfaces; the neck is the cylinder of radius ``neck_nm`` about the
+    line of centres across the gap, up to where it meets the spheres' caps.
+
+    Returns
+    -------
+    positions_nm : ndarray (N, 3), float32
+    Z : ndarray (N,)
+        Atomic numbers (cation, anion of ``material``).
+    neck : ndarray of bool (N,)
+        The neck's atoms (outside both spheres).
+
+    Raises
+    ------
+    InputError
+        A non-positive radius, a negative gap or neck, a neck wider than the spheres, or an
+        unknown material.
+    """
+    if material not in ZINC_BLENDE:
+        raise InputError(f"material must be one of {sorted(ZINC_BLENDE)}, got {material!r}")
+    vals = {"radius_nm": radius_nm, "gap_nm": gap_nm, "neck_nm": neck_nm}
+    for name, v in vals.items():
+        if not np.isfinite(v) or v < 0 or (name == "radius_nm" and v == 0):
+            raise InputError(f"{name} must be {'> 0' if name == 'radius_nm' else '>= 0'}, "
+                             f"got {v!r}")
+    if neck_nm >= radius_nm:
+        raise InputError(f"neck_nm ({neck_nm}) must be below radius_nm ({radius_nm})")
+    a, (z_cat, z_an) = ZINC_BLENDE[material]
+    r, g = float(radius_nm), float(gap_nm)
+    half_x = r + g / 2.0
+    n = int(np.ceil((2 * r + g / 2) / a)) + 2
+    nz = int(np.ceil(r / a)) + 2
+    ii, jj, kk = np.meshgrid(np.arange(-n, n + 1), np.arange(-nz, nz + 1),
+                             np.arange(-nz, nz + 1), indexing="ij")
+    cells = np.stack([ii, jj, kk], axis=-1).reshape(-1, 1, 3)
+    cat = (cells + _FCC_BASIS).reshape(-1, 3) * a
+    pos = np.vstack([cat, cat + 0.25 * a])
+    Z = np.concatenate([np.full(len(cat), z_cat), np.full(len(cat), z_an)])
+    in_1 = np.sum((pos - (-half_x, 0.0, 0.0)) ** 2, axis=1) <= r * r
+    in_2 = np.sum((pos - (half_x, 0.0, 0.0)) ** 2, axis=1) <= r * r
+    # the cylinder meets a cap of radius r where the cap's section is neck_nm wide: depth
+    # r - sqrt(r^2 - neck^2) from the tip
+    reach = g / 2.0 + r - np.sqrt(r * r - neck_nm * neck_nm) + 0.3
+    neck = ((np.abs(pos[:, 0]) <= reach) & (np.hypot(pos[:, 1], pos[:, 2]) < neck_nm)
+            & ~in_1 & ~in_2)
+    keep = in_1 | in_2 | neck
+    pos = pos[keep]
+    pos[:, 2] += r
+    return pos.astype(np.float32), Z[keep], neck[keep]
+
+
+def neck_detectability_table(
+    radius_nm: float, gap_nm: float, necks_nm, doses_e_per_A2, *, material: str = "CdS",
+    settings=None, n_frames: int = 1,
+) -> list[dict]:
+    """Planning: ``d'`` of necks of several radii between two spheres, at several doses.
+
+    For each neck radius, :func:`bridged_dimer_atoms` builds the dimer, and
+    :func:`feature_detectability` gives the neck's ``d_shot`` and ``d_texture`` per dose (the
+    renderer's defaults, :class:`~nanosinter.imaging.RenderSettings`, unless ``settings``:
+    0.1 nm/px, 300 kV, 4 % texture of 0.4 nm grain, 1 nm carbon rim, 0.3 nm blur).
+
+    Returns
+    -------
+    list of dict
+        ``neck_nm, dose_e_per_A2, n_frames, n_neck_atoms, peak_signal_counts, noise_counts,
+        d_shot, d_texture, seen`` (``seen``: Rose's ``d_texture >= 5``).
+
+    Raises
+    ------
+    InputError
+        Bad geometry (:func:`bridged_dimer_atoms`), a non-positive dose, or ``n_frames < 1``.
+
+    References
+    ----------
+    Barrett & Myers 2004, ch. 13; Rose 1948, doi:10.1364/JOSA.38.000196 (module docstring).
+    """
+    from nanosinter.imaging._project import Grid
+    from nanosinter.imaging._render import RenderSettings
+
+    base = settings or RenderSettings()
+    doses = [float(d) for d in np.atleast_1d(doses_e_per_A2)]
+    if not doses or any(not np.isfinite(d) or d <= 0 for d in doses):
+        raise InputError(f"doses must be > 0, got {doses_e_per_A2!r}")
+    r, g = float(radius_nm), float(gap_nm)
+    fov = (2 * r + 6.0, 4 * r + g + 6.0)
+    rows = []
+    for rn in np.atleast_1d(necks_nm):
+        pos, Z, neck = bridged_dimer_atoms(r, g, float(rn), material=material)
+        for dose in doses:
+            s = replace(base, dose_e_per_A2=dose)
+            renderer = FrameRenderer(Grid.around((0.0, 0.0), fov, s.pixel_size_nm), s, rng=0)
+            det = feature_detectability(renderer, pos, Z, neck, n_frames=n_frames)
+            rows.append({"neck_nm": float(rn), "dose_e_per_A2": dose, "n_frames": int(n_frames),
+                         "n_neck_atoms": det.n_feature_atoms,
+                         "peak_signal_counts": det.peak_signal_counts,
+                         "noise_counts": det.noise_counts, "d_shot": det.d_shot,
+                         "d_texture": det.d_texture, "seen": det.seen})
+    return rows
