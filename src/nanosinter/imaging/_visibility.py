@@ -32,6 +32,15 @@ feature (Whittle's approximation [4]_). Where the footprint spans parts of very 
 thickness the number is approximate to the spread of ``E`` over it (a few per cent for a neck
 in a gap, whose footprint is mostly support and carbon rim).
 
+The numbers are those of the renderer's forward model, with its approximations. One matters
+for thin necks: the carbon rim is drawn only outside the projected outline
+(:class:`~nanosinter.imaging.RenderSettings`), so a neck that joins two outlines replaces the
+rims' carbon in the gap by the neck's own material; below a neck radius of ~1 nm on 7.7-nm
+CdS spheres 1.3 nm apart the gap then gets *brighter* with the neck, and ``d'`` is not
+monotone in the radius (0.5 nm: 1.5, 1.0 nm: 1.2 at 100 e/Å², texture known). A real shell
+also covers the neck in front and behind (~2 nm of carbon along the beam), which the renderer
+leaves out.
+
 References
 ----------
 .. [1] H. H. Barrett, K. J. Myers, *Foundations of Image Science*, Wiley 2004, ch. 13
