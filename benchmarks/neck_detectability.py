@@ -17,6 +17,10 @@ peak signal and the shot noise (counts per pixel), both ``d'``, and the analysis
 from ``DIR/analysis/dimer.csv`` when present; then the first sampled frame at which each ``d'``
 reaches 5 against the truth's and the analysis's contact frames. (``make demo`` writes the same
 table for every other frame to ``DIR/movie/tang2023_dimer.hspy.visibility.csv``.)
+
+``--shell-3d`` (diagnostic) recomputes ``d_shot`` with a 3-D carbon shell around the atoms
+(and the neck) instead of the renderer's rim, which lies only outside the projected outline
+and so loses its carbon where a neck joins the outlines (``nanosinter.imaging._visibility``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="what if: another dose per frame (default: the movie's)")
     ap.add_argument("--n-frames", type=int, default=1,
                     help="what if: this many frames of each snapshot's neck were combined")
+    ap.add_argument("--shell-3d", action="store_true",
+                    help="diagnostic: d_shot with a 3-D carbon shell around atoms and neck "
+                         "instead of the renderer's rim outside the projected outline")
     args = ap.parse_args(argv)
+    if args.shell_3d:
+        return _shell_3d(args)
 
     from nanosinter.imaging import ROSE_D_PRIME, first_visible_frame, neck_visibility
 
@@ -70,6 +79,80 @@ def main(argv: list[str] | None = None) -> int:
           f"d' >= {ROSE_D_PRIME:g}: d_shot {first_visible_frame(rows, 'd_shot')}, "
           f"d_texture {first_visible_frame(rows, 'd_texture')} (None: never; max d_texture "
           f"{max(r['d_texture'] for r in rows):.1f})")
+    return 0
+
+
+def _shell_3d(args) -> int:
+    """``d_shot`` of the bridge with a 3-D carbon shell (voxels of 0.2 nm: every point within
+    ``rim_thickness_nm`` of the atoms' solid, projected along the beam) in place of the
+    renderer's rim, which lies only outside the projected outline: there a neck that joins the
+    outlines takes the rims' carbon out of the gap, while a real shell also wraps the neck."""
+    from dataclasses import fields
+
+    import numpy as np
+    from scipy import ndimage as ndi
+
+    from nanosinter.imaging import FrameRenderer, RenderSettings
+    from nanosinter.imaging._contrast import CARBON_ATOMS_PER_NM3
+    from nanosinter.imaging._movie import _atomic_numbers, grid_for_snapshots
+    from nanosinter.imaging._render import _FWHM_PER_SIGMA
+    from nanosinter.imaging._visibility import _empty_slab, _line_of_centres
+    from nanosinter.io import read_movie
+    from nanosinter.kmc.snapshots import read_index, read_snapshot
+
+    movie_path = args.out / "movie" / "tang2023_dimer.hspy"
+    given = read_movie(movie_path).original_metadata["nanosinter_render"]["parameters"][
+        "settings"]
+    names = {f.name for f in fields(RenderSettings)}
+    s = RenderSettings(**{k: v for k, v in given.items() if k in names})
+    rows = read_index(args.out / "simulation")
+    first, last = read_snapshot(rows[0][3]), read_snapshot(rows[-1][3])
+    grid = grid_for_snapshots([first, last], s)
+    ren = FrameRenderer(grid, s, rng=0)
+    xy0 = np.asarray(first.positions_nm, float)[:, :2]
+    cent, u = _line_of_centres(xy0)
+    mid, half = _empty_slab((xy0 - cent[0]) @ u, float((cent[1] - cent[0]) @ u))
+    vox, w, ps = 0.2, s.rim_thickness_nm, s.pixel_size_nm
+    ny, nx = grid.shape
+
+    def shell_nm(pos):
+        lo = np.array([grid.x0_nm, grid.y0_nm, pos[:, 2].min() - w - 0.6])
+        nz = int(np.ceil((pos[:, 2].max() + w + 0.6 - lo[2]) / vox))
+        shape = (int(np.ceil(nx * ps / vox)), int(np.ceil(ny * ps / vox)), nz)
+        idx = np.floor((pos - lo) / vox).astype(int)
+        occ = np.zeros(shape, bool)
+        occ[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+        dist = ndi.distance_transform_edt(~occ) * vox
+        shell = (dist <= 0.3 + w) & (dist > 0.3)  # 0.3 nm: the atoms' solid
+        shell[:, :, : int(np.ceil((w + 0.6) / vox))] = False  # not below the support
+        proj = ndi.zoom((shell.sum(axis=2) * vox).T, vox / ps, order=1)[:ny, :nx]
+        out = np.zeros((ny, nx))
+        out[: proj.shape[0], : proj.shape[1]] = proj
+        return out
+
+    def expected(pos, Z):
+        tau_p, _ = ren._tau(pos, ren.species_cross_sections(Z), (0.0, 0.0))
+        tau = tau_p + CARBON_ATOMS_PER_NM3 * ren._sigma_carbon * (s.support_thickness_nm
+                                                                  + shell_nm(pos))
+        img = ndi.gaussian_filter(np.exp(-tau), s.resolution_nm / _FWHM_PER_SIGMA / ps,
+                                  mode="nearest")
+        return img * s.counts_per_pixel
+
+    print(f"{movie_path}: d_shot of the bridge with a 3-D carbon shell ({w:g} nm)")
+    for k, (_i, t, _ev, path) in enumerate(rows):
+        if k % args.every and k != 1:
+            continue
+        snap = read_snapshot(path)
+        pos = np.asarray(snap.positions_nm, float)
+        Z = _atomic_numbers(snap)
+        feat = np.abs((pos[:, :2] - cent[0]) @ u - mid) < half
+        if not feat.any():
+            print(f"{k:5d} {t:6.0f}   d_shot 0.0")
+            continue
+        e0 = expected(pos[~feat], Z[~feat])
+        delta = expected(pos, Z) - e0
+        print(f"{k:5d} {t:6.0f}   d_shot {np.sqrt(np.sum(delta ** 2 / e0)):5.1f}   "
+              f"(signal {delta.min():+.1f} .. {delta.max():+.1f} counts)")
     return 0
 
 
