@@ -18,9 +18,9 @@ from ``DIR/analysis/dimer.csv`` when present; then the first sampled frame at wh
 reaches 5 against the truth's and the analysis's contact frames. (``make demo`` writes the same
 table for every other frame to ``DIR/movie/tang2023_dimer.hspy.visibility.csv``.)
 
-``--shell-3d`` (diagnostic) recomputes ``d_shot`` with a 3-D carbon shell around the atoms
-(and the neck) instead of the renderer's rim, which lies only outside the projected outline
-and so loses its carbon where a neck joins the outlines (``nanosinter.imaging._visibility``).
+``--shell-3d`` recomputes both with the renderer's 3-D carbon shell around the atoms and the
+neck (``RenderSettings.rim_model = "shell"``) instead of the movie's rim, which lies only
+outside the projected outline and so loses its carbon where a neck joins the outlines.
 """
 
 from __future__ import annotations
@@ -42,18 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-frames", type=int, default=1,
                     help="what if: this many frames of each snapshot's neck were combined")
     ap.add_argument("--shell-3d", action="store_true",
-                    help="diagnostic: d_shot with a 3-D carbon shell around atoms and neck "
-                         "instead of the renderer's rim outside the projected outline")
+                    help="what if: the renderer's 3-D carbon shell (RenderSettings.rim_model "
+                         "'shell') instead of the movie's rim outside the projected outline")
     args = ap.parse_args(argv)
-    if args.shell_3d:
-        return _shell_3d(args)
+
+    from dataclasses import replace
 
     from nanosinter.imaging import ROSE_D_PRIME, first_visible_frame, neck_visibility
+    from nanosinter.imaging._visibility import render_settings_of
 
     movie_path = args.out / "movie" / "tang2023_dimer.hspy"
+    settings = render_settings_of(movie_path)
+    if args.shell_3d:
+        settings = replace(settings, rim_model="shell")
     rows = neck_visibility(args.out / "simulation", movie_path, every=args.every,
                            slab_nm=args.slab_nm, dose_e_per_A2=args.dose_e_per_A2,
-                           n_frames=args.n_frames)
+                           n_frames=args.n_frames, settings=settings)
     with open(f"{movie_path}.truth.csv", newline="") as fh:
         truth = {int(r["frame"]): r for r in csv.DictReader(fh)}
     measured = {}
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             measured = {int(r["frame"]): r for r in csv.DictReader(fh)}
 
     dose = args.dose_e_per_A2 or "movie's"
-    print(f"{movie_path}: dose {dose} e/A^2, {args.n_frames} frame(s) per d'")
+    print(f"{movie_path}: dose {dose} e/A^2, {args.n_frames} frame(s) per d', rim model "
+          f"{settings.rim_model}")
     print(f"{'frame':>5} {'t (s)':>6} {'true r':>7} {'atoms':>6} {'peak':>6} {'noise':>6} "
           f"{'d_shot':>7} {'d_tex':>6} {'measured contact':>17}")
     for r in rows:
@@ -79,80 +84,6 @@ def main(argv: list[str] | None = None) -> int:
           f"d' >= {ROSE_D_PRIME:g}: d_shot {first_visible_frame(rows, 'd_shot')}, "
           f"d_texture {first_visible_frame(rows, 'd_texture')} (None: never; max d_texture "
           f"{max(r['d_texture'] for r in rows):.1f})")
-    return 0
-
-
-def _shell_3d(args) -> int:
-    """``d_shot`` of the bridge with a 3-D carbon shell (voxels of 0.2 nm: every point within
-    ``rim_thickness_nm`` of the atoms' solid, projected along the beam) in place of the
-    renderer's rim, which lies only outside the projected outline: there a neck that joins the
-    outlines takes the rims' carbon out of the gap, while a real shell also wraps the neck."""
-    from dataclasses import fields
-
-    import numpy as np
-    from scipy import ndimage as ndi
-
-    from nanosinter.imaging import FrameRenderer, RenderSettings
-    from nanosinter.imaging._contrast import CARBON_ATOMS_PER_NM3
-    from nanosinter.imaging._movie import _atomic_numbers, grid_for_snapshots
-    from nanosinter.imaging._render import _FWHM_PER_SIGMA
-    from nanosinter.imaging._visibility import _empty_slab, _line_of_centres
-    from nanosinter.io import read_movie
-    from nanosinter.kmc.snapshots import read_index, read_snapshot
-
-    movie_path = args.out / "movie" / "tang2023_dimer.hspy"
-    given = read_movie(movie_path).original_metadata["nanosinter_render"]["parameters"][
-        "settings"]
-    names = {f.name for f in fields(RenderSettings)}
-    s = RenderSettings(**{k: v for k, v in given.items() if k in names})
-    rows = read_index(args.out / "simulation")
-    first, last = read_snapshot(rows[0][3]), read_snapshot(rows[-1][3])
-    grid = grid_for_snapshots([first, last], s)
-    ren = FrameRenderer(grid, s, rng=0)
-    xy0 = np.asarray(first.positions_nm, float)[:, :2]
-    cent, u = _line_of_centres(xy0)
-    mid, half = _empty_slab((xy0 - cent[0]) @ u, float((cent[1] - cent[0]) @ u))
-    vox, w, ps = 0.2, s.rim_thickness_nm, s.pixel_size_nm
-    ny, nx = grid.shape
-
-    def shell_nm(pos):
-        lo = np.array([grid.x0_nm, grid.y0_nm, pos[:, 2].min() - w - 0.6])
-        nz = int(np.ceil((pos[:, 2].max() + w + 0.6 - lo[2]) / vox))
-        shape = (int(np.ceil(nx * ps / vox)), int(np.ceil(ny * ps / vox)), nz)
-        idx = np.floor((pos - lo) / vox).astype(int)
-        occ = np.zeros(shape, bool)
-        occ[idx[:, 0], idx[:, 1], idx[:, 2]] = True
-        dist = ndi.distance_transform_edt(~occ) * vox
-        shell = (dist <= 0.3 + w) & (dist > 0.3)  # 0.3 nm: the atoms' solid
-        shell[:, :, : int(np.ceil((w + 0.6) / vox))] = False  # not below the support
-        proj = ndi.zoom((shell.sum(axis=2) * vox).T, vox / ps, order=1)[:ny, :nx]
-        out = np.zeros((ny, nx))
-        out[: proj.shape[0], : proj.shape[1]] = proj
-        return out
-
-    def expected(pos, Z):
-        tau_p, _ = ren._tau(pos, ren.species_cross_sections(Z), (0.0, 0.0))
-        tau = tau_p + CARBON_ATOMS_PER_NM3 * ren._sigma_carbon * (s.support_thickness_nm
-                                                                  + shell_nm(pos))
-        img = ndi.gaussian_filter(np.exp(-tau), s.resolution_nm / _FWHM_PER_SIGMA / ps,
-                                  mode="nearest")
-        return img * s.counts_per_pixel
-
-    print(f"{movie_path}: d_shot of the bridge with a 3-D carbon shell ({w:g} nm)")
-    for k, (_i, t, _ev, path) in enumerate(rows):
-        if k % args.every and k != 1:
-            continue
-        snap = read_snapshot(path)
-        pos = np.asarray(snap.positions_nm, float)
-        Z = _atomic_numbers(snap)
-        feat = np.abs((pos[:, :2] - cent[0]) @ u - mid) < half
-        if not feat.any():
-            print(f"{k:5d} {t:6.0f}   d_shot 0.0")
-            continue
-        e0 = expected(pos[~feat], Z[~feat])
-        delta = expected(pos, Z) - e0
-        print(f"{k:5d} {t:6.0f}   d_shot {np.sqrt(np.sum(delta ** 2 / e0)):5.1f}   "
-              f"(signal {delta.min():+.1f} .. {delta.max():+.1f} counts)")
     return 0
 
 

@@ -40,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="lattice-fringe amplitude (0 = off; ~0.2 with --resolution-nm 0.1 for HRTEM)",
     )
     parser.add_argument("--no-rim", action="store_true", help="no carbon rim")
+    parser.add_argument(
+        "--rim-model", choices=("outline", "shell"), default="outline",
+        help="outline: the rim outside the projected outline (default, fast); shell: a 3-D "
+             "carbon shell around the atoms, also in front of and behind them (wraps necks)",
+    )
     parser.add_argument("--max-frames", type=int, default=5000, help="refuse longer movies")
     parser.add_argument(
         "--neck-visibility", type=int, nargs="?", const=1, default=None, metavar="EVERY",
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         resolution_nm=args.resolution_nm,
         fringe_contrast=args.fringe_contrast,
         rim_thickness_nm=0.0 if args.no_rim else RenderSettings.rim_thickness_nm,
+        rim_model=args.rim_model,
     )
     paths = render_movie(
         args.simdir,

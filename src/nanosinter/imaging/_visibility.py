@@ -38,8 +38,8 @@ for thin necks: the carbon rim is drawn only outside the projected outline
 rims' carbon in the gap by the neck's own material; below a neck radius of ~1 nm on 7.7-nm
 CdS spheres 1.3 nm apart the gap then gets *brighter* with the neck, and ``d'`` is not
 monotone in the radius (0.5 nm: 1.5, 1.0 nm: 1.2 at 100 e/Å², texture known). A real shell
-also covers the neck in front and behind (~2 nm of carbon along the beam), which the renderer
-leaves out.
+also covers the neck in front and behind; ``RenderSettings(rim_model="shell")`` draws such a
+3-D shell (an option; the outline rim is the default the tests are calibrated with).
 
 References
 ----------
@@ -252,6 +252,29 @@ def _empty_slab(s: np.ndarray, length: float, bin_nm: float = 0.05) -> tuple[flo
     return 0.5 * (lo + hi), 0.5 * (hi - lo)
 
 
+def render_settings_of(movie_path: str | os.PathLike[str]):
+    """The :class:`~nanosinter.imaging.RenderSettings` a movie was rendered with, from the
+    metadata :func:`render_movie` writes (kept by hspy, zspy and h5).
+
+    Raises
+    ------
+    InputError
+        The movie carries no nanosinter render settings.
+    """
+    from nanosinter.imaging._render import RenderSettings
+    from nanosinter.io import read_movie
+
+    movie = read_movie(movie_path)
+    rec = (movie.original_metadata or {}).get("nanosinter_render", {}).get("parameters", {})
+    given = rec.get("settings")
+    if not isinstance(given, dict):
+        raise InputError(f"{movie_path}: no nanosinter render settings in its metadata; "
+                         "was it written by render_movie? (or pass settings)")
+    names = {f.name for f in fields(RenderSettings)}
+    return RenderSettings(**{k: (tuple(v) if isinstance(v, list) else v)
+                             for k, v in given.items() if k in names})
+
+
 def neck_visibility(
     simdir: str | os.PathLike[str],
     movie_path: str | os.PathLike[str],
@@ -309,8 +332,6 @@ def neck_visibility(
     Barrett & Myers 2004, ch. 13; Rose 1948, doi:10.1364/JOSA.38.000196 (module docstring).
     """
     from nanosinter.imaging._movie import _atomic_numbers, grid_for_snapshots, truth_paths
-    from nanosinter.imaging._render import RenderSettings
-    from nanosinter.io import read_movie
     from nanosinter.kmc.snapshots import read_index, read_snapshot
 
     if int(every) != every or every < 1:
@@ -318,16 +339,7 @@ def neck_visibility(
     if slab_nm is not None and not (np.isfinite(slab_nm) and slab_nm > 0):
         raise InputError(f"slab_nm must be > 0, got {slab_nm!r}")
     if settings is None:
-        movie = read_movie(movie_path)
-        rec = (movie.original_metadata or {}).get("nanosinter_render", {}).get("parameters",
-                                                                                {})
-        given = rec.get("settings")
-        if not isinstance(given, dict):
-            raise InputError(f"{movie_path}: no nanosinter render settings in its metadata; "
-                             "was it written by render_movie? (or pass settings)")
-        names = {f.name for f in fields(RenderSettings)}
-        settings = RenderSettings(**{k: (tuple(v) if isinstance(v, list) else v)
-                                     for k, v in given.items() if k in names})
+        settings = render_settings_of(movie_path)
     if dose_e_per_A2 is not None:
         settings = replace(settings, dose_e_per_A2=float(dose_e_per_A2))
     truth_csv, _ = truth_paths(movie_path)
