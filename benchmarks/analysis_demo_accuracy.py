@@ -13,8 +13,9 @@ frame without a measured neck counts as an error of the whole neck), R median re
 (true R >= 1 nm, a missing R counts as 100 %), centre-distance and r1 median |error|, and
 the analysis speed. The same measures as ``benchmarks/analysis_accuracy.py``.
 
-``--dose-e-per-A2 D`` and ``--texture C`` first re-render the demo's simulation (same seed,
-one frame per snapshot) at another dose per frame or support-texture contrast: the same
+``--dose-e-per-A2 D``, ``--texture C`` and ``--rim-model outline|shell`` first re-render the
+demo's simulation (same seed, one frame per snapshot) at another dose per frame, support-texture
+contrast or carbon-rim model: the same
 faceted KMC particles with more signal or without texture, to tell what the data allow from
 what the analysis's models get wrong.
 """
@@ -56,6 +57,8 @@ def main(argv=None) -> int:
                     help="re-render DIR/simulation at this dose per frame first (what if)")
     ap.add_argument("--texture", type=float, default=None,
                     help="re-render with this support-texture contrast first (what if)")
+    ap.add_argument("--rim-model", choices=("outline", "shell"), default=None,
+                    help="re-render with this carbon-rim model first (what if)")
     args = ap.parse_args(argv)
     option_sets = {} if args.only_extra else dict(OPTION_SETS)
     if args.dimer_opt:
@@ -71,16 +74,19 @@ def main(argv=None) -> int:
 
     path = args.demo_dir / "movie" / "tang2023_dimer.hspy"
     scratch = tempfile.TemporaryDirectory()
-    if args.dose_e_per_A2 is not None or args.texture is not None:
+    if args.dose_e_per_A2 is not None or args.texture is not None or args.rim_model:
         # The demo's render (seed 2023, one frame per 4-s snapshot) with other settings.
         from nanosinter.imaging import RenderSettings, render_movie
 
         kw_r = {} if args.texture is None else {"texture_contrast": args.texture}
+        if args.rim_model:
+            kw_r["rim_model"] = args.rim_model
         dose = 100.0 if args.dose_e_per_A2 is None else args.dose_e_per_A2
         path = render_movie(args.demo_dir / "simulation", Path(scratch.name) / "m.hspy",
                             fps=0.25, dose_e_per_A2=dose, seed=2023,
                             settings=RenderSettings(**kw_r))["movie"]
-        print(f"re-rendered at {dose:g} e/A^2, texture {kw_r.get('texture_contrast', 0.04):g}")
+        print(f"re-rendered at {dose:g} e/A^2, texture {kw_r.get('texture_contrast', 0.04):g}, "
+              f"rim {kw_r.get('rim_model', 'outline')}")
     movie = read_movie(path)
     with open(str(path) + ".truth.csv", newline="") as fh:
         truth = list(csv.DictReader(fh))
