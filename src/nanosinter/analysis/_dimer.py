@@ -818,7 +818,6 @@ class DimerAnalyzer:
 
         ni = None
         contact_alt = None
-        bridged_report = None
 
         def finish(c, ni_, fl):
             return self._finish(c, ni_, fl, rn_fit=rn_fit, neck_image=neck_rim_image, g0=g0,
@@ -841,12 +840,6 @@ class DimerAnalyzer:
             # fitted when the excess is below the lower of the two thresholds (no outcome
             # could be contact: the same answer without the ~25 ms fit).
             half_len = float(np.clip(0.35 * gap_fit, 0.5, 1.5))
-
-            def bridged_report(ni_free):
-                if self.opt.rim_nm <= 0 or far_side_rim() is None:
-                    return None  # neck_rim_image would refit the same rim-free model
-                return neck_rim_image(ni_free.values["rn"], half_len=half_len)
-
             if exc > min(self.opt.bridge_sigma, self.opt.contact_sigma) * exc_e:
                 ni = neck_image(rn_fit.values["rn"], half_len=half_len)
             # Hysteresis (as in the segmentation): a neck seen in the previous frame is
@@ -864,15 +857,18 @@ class DimerAnalyzer:
                     contact_alt = contact_lo if contact_lo != contact_hi else None
                 else:
                     contact = contact_lo if self._prev_contact else contact_hi
-        if (ni is not None and (contact or contact_alt) and bridged_report
-                and ni.values.get("scale", 1.0) > self.opt.bridge_neck_scale_max):
-            # The bridge is decided with the rim-free neck image (its thresholds were set
-            # with it); a neck that needs its contrast scaled beyond bridge_neck_scale_max
-            # is reported from the carbon-shell model whose contrast and blur come from the
-            # lobes' far sides, as for touching lobes (faceted lobes: DimerOptions).
-            ni_rim = bridged_report(ni)
-            if ni_rim is not None:
-                ni = ni_rim
+                # The bridge is decided with the rim-free neck image (its thresholds were
+                # set with it); a neck that needs its contrast scaled beyond
+                # bridge_neck_scale_max is reported from the carbon-shell model whose
+                # contrast and blur come from the lobes' far sides, as for touching lobes
+                # (faceted lobes: DimerOptions). Without a usable far-side fit the rim-free
+                # fit stands (neck_rim_image would only refit it).
+                if ((contact or contact_alt)
+                        and ni.values["scale"] > self.opt.bridge_neck_scale_max
+                        and self.opt.rim_nm > 0 and far_side_rim() is not None):
+                    ni_rim = neck_rim_image(ni.values["rn"], half_len=half_len)
+                    if ni_rim is not None:
+                        ni = ni_rim
         if contact_alt is not None:
             self._alt = finish(contact_alt, ni, list(flags))
         if tex_add is not None and not self._tex.closed:

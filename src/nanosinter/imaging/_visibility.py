@@ -180,9 +180,9 @@ def feature_detectability(
     if peak == 0.0:
         return Detectability(0.0, 0.0, 0.0, float("nan"), n_feat, int(n_frames))
     E = np.maximum(without, 1e-12)
-    d_shot = float(np.sqrt(n_frames * np.sum(delta**2 / E)))
-
     w2 = delta**2
+    d_shot = float(np.sqrt(n_frames * np.sum(w2 / E)))
+
     e_mean = float(np.sum(w2 * E) / np.sum(w2))
     noise = float(np.sqrt(e_mean))
     if s.texture_contrast <= 0:

@@ -17,7 +17,7 @@ from nanosinter._json import dumps
 from nanosinter._provenance import provenance
 from nanosinter._validation import check_positive
 from nanosinter.errors import NanosinterError
-from nanosinter.report._accuracy import accuracy_rows
+from nanosinter.report._accuracy import _first_contact, accuracy_rows
 from nanosinter.report._html import Page, esc, fig_to_png, figure_html, fmt, kpi_html, table_html
 from nanosinter.report._inputs import (
     ReportInputs,
@@ -221,11 +221,17 @@ def _note(text: str) -> str:
 
 def _soft(make: Callable[[], str], what: str) -> str:
     """Run *make*; a missing or broken input becomes a one-line note instead of a crash."""
+    return _soft_pair(lambda: (make(), None), what)[0]
+
+
+def _soft_pair(make: Callable[[], tuple[str, Any]], what: str) -> tuple[str, Any]:
+    """:func:`_soft` for a piece that also returns data: ``(html, data)``, or the note and
+    None."""
     try:
         return make()
     except _SOFT_ERRORS as exc:
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        return _note(f"No {what}: {msg}")
+        return _note(f"No {what}: {msg}"), None
 
 
 def _interval(iv: Any, digits: int = 3) -> str:
@@ -381,14 +387,6 @@ def _f(v: Any) -> float:
         return math.nan
 
 
-def _soft_pair(fn, what: str) -> tuple[str, Any]:
-    """``fn()`` -> (html, data); a failure becomes a short note and no data."""
-    try:
-        return fn()
-    except _SOFT_ERRORS as exc:
-        return _note(f"No {what}: {exc}"), None
-
-
 def _visibility_html(vis_csv: Path, dimer_df, truth_df) -> tuple[str, dict]:
     """The neck's ideal-observer visibility per frame (``MOVIE.visibility.csv``) and the
     measured contact: a figure and one sentence."""
@@ -403,8 +401,9 @@ def _visibility_html(vis_csv: Path, dimer_df, truth_df) -> tuple[str, dict]:
     first_shot = first_visible_frame(rows, "d_shot")
     first_tex = first_visible_frame(rows, "d_texture")
     max_tex = float(vis["d_texture"].max())
-    measured = _first_contact_frame(dimer_df)
-    true = _first_contact_frame(truth_df) if truth_df is not None else None
+    measured = _first_contact(dimer_df, "contact") if "contact" in dimer_df else None
+    true = (_first_contact(truth_df, "contact")
+            if truth_df is not None and "contact" in truth_df else None)
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(vis["frame"], vis["d_shot"], "o-", ms=3, label="texture known (upper bound)")
@@ -436,16 +435,6 @@ def _visibility_html(vis_csv: Path, dimer_df, truth_df) -> tuple[str, dict]:
             "max_d_texture": max_tex, "measured_contact_frame": measured,
             "true_contact_frame": true}
     return figure_html(png, cap, width=560), data
-
-
-def _first_contact_frame(df) -> int | None:
-    if df is None or "contact" not in df:
-        return None
-    c = df["contact"].astype(float).to_numpy() > 0
-    if not c.any():
-        return None
-    k = int(np.argmax(c))
-    return int(df["frame"].iloc[k]) if "frame" in df else k
 
 
 def _curves_html(table, truth_table, truth_label: str) -> str:
