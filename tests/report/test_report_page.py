@@ -136,6 +136,23 @@ def test_accuracy_equals_independent_errors(study):
     assert 0.02 < rows["r1_nm"]["median_abs_error_nm"] < 0.05
     contact = rows["contact frame (measured / true)"]
     assert contact["measured"] == contact["true"] == int(np.argmax(truth["contact"] > 0))
+    # The test targets of the analysis: each row says whether this record meets its own.
+    from nanosinter.report._accuracy import TEST_TARGETS
+
+    assert contact["within_target"] is True and contact["target"] == "± 2 frames"
+    for name, (kind, value) in TEST_TARGETS.items():
+        row = rows[name]
+        if kind == "frames":
+            continue
+        got = row["median_rel_error"] if kind == "rel" else row["median_abs_error_nm"]
+        assert row["within_target"] == (None if got is None else got <= value), (name, row)
+    big_r = (j["neck_curvature_radius_nm_t"] >= 1.0) & both
+    rel_r = (np.abs(j["neck_curvature_radius_nm"] / j["neck_curvature_radius_nm_t"] - 1)
+             [big_r].dropna())
+    # (this study's necks have R < 1 nm: the row is empty and meets nothing)
+    assert rows["neck_curvature_radius_nm"]["frames"] == len(rel_r) == 0
+    assert rows["neck_curvature_radius_nm"]["within_target"] is None
+    assert "test target" in section and ">met<" in section
 
 
 def test_provenance_hashes_equal_hashlib(study):
