@@ -75,9 +75,10 @@ def test_analyze_text_output(two_sphere_movie, tmp_path, capsys):
         ["analyze", "{movie}", "--out", "{out}", "--rim-model-nm", "-1"],
         ["analyze", "{movie}", "--out", "{out}", "--merge-confirm-frames", "-1"],
         ["analyze", "{movie}", "--out", "{out}", "--texture-min-gap-nm", "-0.5"],
+        ["analyze", "{movie}", "--out", "{out}", "--contact-backfill-nm", "-0.1"],
     ],
     ids=["missing-file", "negative-pixel-size", "zero-fps", "negative-rim",
-         "negative-merge-confirm", "negative-texture-gap"],
+         "negative-merge-confirm", "negative-texture-gap", "negative-backfill"],
 )
 def test_analyze_bad_input_is_one_line_exit_2(argv, two_sphere_movie, tmp_path, capsys):
     fill = {"missing": str(tmp_path / "nope.tif"), "out": str(tmp_path / "o"),

@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "no shell, the blur absorbs the rim; docs/analysis.md)",
     )
     parser.add_argument(
+        "--contact-backfill-nm", type=float, default=None, metavar="T",
+        help="frames just before the first contact whose fitted gap is within T of the "
+             "touching lobes' gap level in the contact frames are in contact too (default "
+             "0.15; 0: off; docs/analysis.md)",
+    )
+    parser.add_argument(
         "--merge-confirm-frames", type=int, default=None, metavar="N",
         help="a merge is written once the joined body has lasted N frames; a join that "
              "parts again before then keeps the parents' ids and leaves no event (default 8; "
@@ -90,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         segment=replace(opt.segment, denoise=args.denoise),
         dimer=replace(opt.dimer, method=args.method,
                       **given(subtract_texture=args.subtract_texture, rim_nm=args.rim_model_nm,
-                              texture_min_gap_nm=args.texture_min_gap_nm)),
+                              texture_min_gap_nm=args.texture_min_gap_nm,
+                              contact_backfill_nm=args.contact_backfill_nm)),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,

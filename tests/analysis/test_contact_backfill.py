@@ -1,0 +1,72 @@
+"""Backfilling the first contact frame from the movie's own in-contact gap level."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nanosinter.analysis._pipeline import _rewrite_contact, backfill_contact
+
+TOL = 0.15
+
+
+def _approach(offset, noise, true_contact=8, n=20, step=0.29, rng=None):
+    """Fitted gaps of an approach (true gap closing by ``step`` per frame) then contact,
+    all biased by one constant ``offset`` (the movie's texture) plus small noise."""
+    rng = rng or np.random.default_rng(0)
+    true = np.where(np.arange(n) < true_contact,
+                    step * (true_contact - np.arange(n)) + 0.21, -0.05)
+    return list(true + offset + noise * rng.uniform(-1, 1, n)), true
+
+
+@settings(max_examples=60, deadline=None)
+@given(offset=st.floats(-0.6, 0.45), late=st.integers(0, 4), seed=st.integers(0, 10**6))
+def test_backfill_finds_the_true_contact_whatever_the_constant_offset(offset, late, seed):
+    gaps, _ = _approach(offset, 0.04, rng=np.random.default_rng(seed))
+    cf = 8 + late  # the neck test found the contact ``late`` frames late
+    contact = [1 if i >= cf else 0 for i in range(len(gaps))]
+    got = backfill_contact(contact, gaps, cf, run=3, max_level_nm=0.5, tol_nm=TOL)
+    # Back to the true contact frame, never before it (the frame before has true gap 0.5 nm).
+    assert got == 8
+
+
+def test_nothing_changes_for_bridging_necks_or_without_contact():
+    gaps = [1.4, 1.5, 1.6, 1.9, 2.0, 2.0, 1.9]
+    contact = [0, 0, 0, 1, 1, 1, 1]
+    # the lobes' circles stay ~2 nm apart: a bridge, not touching lobes
+    assert backfill_contact(contact, gaps, 3, run=3, max_level_nm=0.5, tol_nm=TOL) == 3
+    assert backfill_contact([0] * 7, gaps, None, run=3, max_level_nm=0.5, tol_nm=TOL) is None
+    assert backfill_contact(contact, gaps, 0, run=3, max_level_nm=0.5, tol_nm=TOL) == 0
+    # switched off
+    g2 = [0.9, 0.3, 0.3, 0.3, 0.3]
+    c2 = [0, 0, 0, 1, 1]
+    assert backfill_contact(c2, g2, 3, run=3, max_level_nm=0.5, tol_nm=0.0) == 3
+    assert backfill_contact(c2, g2, 3, run=3, max_level_nm=0.5, tol_nm=TOL) == 1
+
+
+def test_walk_stops_at_a_missing_or_wider_gap():
+    contact = [0, 0, 0, 0, 1, 1, 1]
+    gaps = [0.3, math.nan, 0.3, 0.35, 0.3, 0.32, 0.28]
+    assert backfill_contact(contact, gaps, 4, run=3, max_level_nm=0.5, tol_nm=TOL) == 2
+    gaps = [0.3, 0.3, 0.7, 0.35, 0.3, 0.32, 0.28]
+    assert backfill_contact(contact, gaps, 4, run=3, max_level_nm=0.5, tol_nm=TOL) == 3
+
+
+def test_rewrite_sets_contact_and_flag_only_on_the_backfilled_frames(tmp_path):
+    path = tmp_path / "dimer.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["frame", "contact", "neck_radius_nm", "flag"])
+        for i in range(6):
+            w.writerow([i, int(i >= 4), "2.0" if i >= 4 else "", "edge" if i == 2 else ""])
+    _rewrite_contact(path, range(2, 4), "backfilled")
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["contact"]) for r in rows] == [0, 0, 1, 1, 1, 1]
+    assert [r["flag"] for r in rows] == ["", "", "edge; backfilled", "backfilled", "", ""]
+    assert [r["neck_radius_nm"] for r in rows] == ["", "", "", "", "2.0", "2.0"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dimer.csv"]  # no temporary left
