@@ -58,3 +58,28 @@ def test_sandwich_matches_monte_carlo_and_white_noise_errors_do_not():
     assert 0.75 < ratio < 1.33, ratio
     # the white-noise formula understates the scatter several times (the test can fail)
     assert float(np.mean(white)) / emp < 0.3
+
+
+def test_mean_variance_of_correlated_noise_matches_monte_carlo():
+    """Var(mean over a box) under a Gaussian-smoothed field: the kernel formula (kernel from
+    one 400^2 field) against 300 draws (relative standard error of a variance from 300
+    draws: 8 %; seeds 0-4 gave ratios 0.87-1.01)."""
+    from scipy import ndimage as ndi
+
+    from nanosinter.analysis._uncert import mean_variance, support_autocovariance
+
+    rng = np.random.default_rng(3)
+
+    def field(n=200):
+        return ndi.gaussian_filter(rng.normal(size=(n, n)), 2.0) * 5.0
+
+    f = field(400)
+    kern = support_autocovariance(f, np.ones_like(f, bool), 12)
+    mask = np.zeros((200, 200), bool)
+    mask[80:100, 70:110] = True
+    means = [field()[mask].mean() for _ in range(300)]
+    predicted = mean_variance(mask, kern)
+    assert abs(predicted / np.var(means) - 1) < 0.2
+    # white noise would say kern[0] / n: 20-40x too small for this grain
+    assert predicted > 20 * kern[12, 12] / mask.sum()
+    assert np.isnan(mean_variance(np.zeros((5, 5), bool), kern))

@@ -95,3 +95,27 @@ def sandwich_covariance(jac: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     kw = conv[:, rows - r0 + lag, cols - c0 + lag]  # (n_q, n_pixels): (Sigma W)^T
     white = max(float(resid_var) - float(kernel[lag, lag]), 0.0)
     return kw @ w + white * (w.T @ w)
+
+
+def mean_variance(mask: np.ndarray, kernel: np.ndarray) -> float:
+    """Variance of the mean of an image over ``mask`` under noise autocovariance ``kernel``.
+
+    ``Var(mean) = sum_l K(l) P(l) / n^2``, with ``P(l)`` the number of pixel pairs of the mask
+    separated by the lag ``l`` (the mask's autocorrelation, by FFT) and ``K`` the kernel of
+    :func:`support_autocovariance` (covariance beyond its largest lag taken as zero). White
+    noise gives ``K(0) / n``; a texture correlated over ``a`` pixels about ``a`` times that.
+    """
+    m = np.asarray(mask, bool)
+    n = int(np.count_nonzero(m))
+    if n == 0:
+        return float("nan")
+    rows, cols = np.nonzero(m)
+    sub = m[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1].astype(np.float64)
+    lag = kernel.shape[0] // 2
+    shape = (sfft.next_fast_len(sub.shape[0] + lag, real=True),
+             sfft.next_fast_len(sub.shape[1] + lag, real=True))
+    f = sfft.rfft2(sub, shape)
+    pairs = sfft.irfft2(f * np.conj(f), shape)
+    lags = np.r_[np.arange(-lag, 0), np.arange(0, lag + 1)]
+    p = np.rint(pairs[np.ix_(lags % shape[0], lags % shape[1])])
+    return float(np.sum(kernel * p)) / (n * n)
