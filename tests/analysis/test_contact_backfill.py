@@ -70,3 +70,29 @@ def test_rewrite_sets_contact_and_flag_only_on_the_backfilled_frames(tmp_path):
     assert [r["flag"] for r in rows] == ["", "", "edge; backfilled", "backfilled", "", ""]
     assert [r["neck_radius_nm"] for r in rows] == ["", "", "", "", "2.0", "2.0"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dimer.csv"]  # no temporary left
+
+
+def test_touch_hysteresis_bridges_a_one_frame_dropout_of_the_neck_test(tmp_path):
+    """Held-out seed 51 of the test movies: contact in frame 9, the neck test fails in frame
+    10 although the lobes still touch, then contact from 11 (first run of 3: frame 11, truth
+    8). With ``touch_hysteresis`` frame 10 stays in contact and the backfill reaches frame 8.
+    """
+    from synth import dimer_sequence, rendered_dimer_movie
+    from table_rows import col, read_csv
+
+    from nanosinter.analysis import AnalysisOptions, analyze_movie
+    from nanosinter.analysis._dimer import DimerOptions
+
+    movie, shapes, _ = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=51)
+    truth = next(i for i, s in enumerate(shapes) if s.contact)
+    got = {}
+    # workers=1 decides in the process; 2 through the worker's alternative outcome
+    for on, workers in ((False, 1), (True, 1), (True, 2)):
+        opt = AnalysisOptions(dimer=DimerOptions(touch_hysteresis=on), workers=workers)
+        out = tmp_path / f"{on}{workers}"
+        got[on, workers] = analyze_movie(movie, out, options=opt)["contact_frame"]
+        contact = col(read_csv(out / "dimer.csv"), "contact")
+        if on:
+            assert np.all(contact[truth:] == 1)
+    assert got[False, 1] - truth == 3
+    assert got[True, 1] == got[True, 2] == truth
