@@ -283,7 +283,7 @@ def noise_correlation_area(values: np.ndarray, block: int = 4) -> float:
 
 def fit_two_lobes(
     tau: np.ndarray, xx: np.ndarray, yy: np.ndarray, which: np.ndarray, *, starts, k0: float,
-    sigma0: float = 0.2, b0: float = 0.0, inflate: float = 1.0,
+    sigma0: float = 0.2, b0: float = 0.0, inflate: float = 1.0, max_sigma: float = 1.5,
 ) -> tuple[ProfileFit, ProfileFit]:
     """Fit both lobes at once with a shared contrast per nm ``k``, background ``b`` and blur.
 
@@ -340,7 +340,7 @@ def fit_two_lobes(
     lo = np.array([x1 - r1 / 3, y1 - r1 / 3, 0.7 * r1, x2 - r2 / 3, y2 - r2 / 3, 0.7 * r2,
                    0.0, -np.inf, 0.0])
     hi = np.array([x1 + r1 / 3, y1 + r1 / 3, 1.3 * r1, x2 + r2 / 3, y2 + r2 / 3, 1.3 * r2,
-                   np.inf, np.inf, 1.5])
+                   np.inf, np.inf, max_sigma])
     p0 = np.clip(p0, lo + 1e-9, hi - 1e-9)
     res = _levenberg_marquardt(evaluate, p0, lo, hi, max_iter=100)
     res.x[8] = abs(res.x[8]) + 0.02
