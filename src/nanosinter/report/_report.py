@@ -258,7 +258,11 @@ def _summary_html(result, notes: list[str], dose_source: str) -> str:
     items = [("verdict", v.label), ("confidence", f"{v.confidence:.2f} ({v.level})")]
     if result.fit is not None:
         iv = _interval(n_iv)
-        items += [("free exponent n (95 % CI)", fmt(n, 3) + ("" if iv == "—" else f" {iv}")),
+        # Without detected growth the free exponent of a flat or falling curve is not an
+        # exponent of neck growth (it can come out negative); it stays in the fits section.
+        n_text = (fmt(n, 3) + ("" if iv == "—" else f" {iv}") if result.fit.growth_detected
+                  else "— (no growth)")
+        items += [("free exponent n (95 % CI)", n_text),
                   ("best model (BIC)", result.fit.model(result.fit.best).label),
                   ("contact time (s)", fmt(result.fit.contact_time_s, 4))]
     if result.diffusivity is not None:
