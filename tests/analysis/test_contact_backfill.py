@@ -60,13 +60,16 @@ def test_rewrite_sets_contact_and_flag_only_on_the_backfilled_frames(tmp_path):
     path = tmp_path / "dimer.csv"
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["frame", "contact", "neck_radius_nm", "flag"])
+        w.writerow(["frame", "contact", "neck_radius_nm", "gap_nm", "gap_in_window", "flag"])
         for i in range(6):
-            w.writerow([i, int(i >= 4), "2.0" if i >= 4 else "", "edge" if i == 2 else ""])
+            w.writerow([i, int(i >= 4), "2.0" if i >= 4 else "", "0" if i >= 4 else "1.4",
+                        int(i < 4), "edge" if i == 2 else ""])
     _rewrite_contact(path, range(2, 4), "backfilled")
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["contact"]) for r in rows] == [0, 0, 1, 1, 1, 1]
+    assert [r["gap_nm"] for r in rows] == ["1.4", "1.4", "0", "0", "0", "0"]
+    assert [r["gap_in_window"] for r in rows] == ["1", "1", "0", "0", "0", "0"]
     assert [r["flag"] for r in rows] == ["", "", "edge; backfilled", "backfilled", "", ""]
     assert [r["neck_radius_nm"] for r in rows] == ["", "", "", "", "2.0", "2.0"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dimer.csv"]  # no temporary left

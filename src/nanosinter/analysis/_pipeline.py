@@ -466,17 +466,22 @@ def backfill_contact(contact: list[float], gap_nm: list[float], cf: int | None, 
 
 
 def _rewrite_contact(path: Path, frames: range, note: str) -> None:
-    """Set ``contact`` = 1 (and add ``note`` to ``flag``) on ``frames`` of ``dimer.csv``,
-    streaming it through a temporary file (atomic)."""
+    """Mark ``frames`` of ``dimer.csv`` in contact as a contact frame without a measured neck
+    is written (``contact`` 1, gap and its error 0, not in the gap window; ``note`` added to
+    ``flag``), streaming the file through a temporary one (atomic)."""
+    zero = ("gap_nm", "gap_nm_err", "gap_in_window")
     with open(path, newline="") as src, atomic_open(path, "w") as dst:
         reader = csv.reader(src)
         writer = csv.writer(dst)
         header = next(reader)
         writer.writerow(header)
         i_frame, i_contact, i_flag = (header.index(k) for k in ("frame", "contact", "flag"))
+        i_zero = [header.index(k) for k in zero if k in header]
         for rec in reader:
             if int(float(rec[i_frame])) in frames:
                 rec[i_contact] = "1"
+                for i in i_zero:
+                    rec[i] = "0"
                 rec[i_flag] = "; ".join(x for x in (rec[i_flag], note) if x)
             writer.writerow(rec)
 
