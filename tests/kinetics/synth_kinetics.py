@@ -181,3 +181,14 @@ def subliming_pair(*, r_small_nm=4.0, r_large_nm=7.5, kelvin_length_nm=2.0, v_in
         "n_atoms": np.round(4 / 3 * np.pi * (small**3 + large**3) * 40.0),
         "temperature_K": temp,
     }
+
+
+def flat_neck_record(*, rng=6, level_nm=1.5, noise_nm=0.1):
+    """:func:`dimer_record` whose neck does not grow: ``level_nm`` plus Gaussian noise after
+    contact (no growth law to find)."""
+    rec = dimer_record(rng=rng)
+    g = np.random.default_rng(rng)
+    post = rec["contact"] > 0
+    rec["neck_radius_nm"] = np.where(post, level_nm + noise_nm * g.standard_normal(post.size),
+                                     np.nan)
+    return rec

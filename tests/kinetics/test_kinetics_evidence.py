@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_kinetics import A_NM, dimer_record
+from synth_kinetics import A_NM, dimer_record, flat_neck_record
 
 from nanosinter.kinetics import (
     analyze_kinetics,
@@ -142,11 +142,7 @@ def test_still_particles_are_still():
 
 
 def test_pure_noise_neck_is_undetermined():
-    rec = dimer_record(rng=6)
-    g = np.random.default_rng(6)
-    post = rec["contact"] > 0
-    rec["neck_radius_nm"] = np.where(post, 1.5 + 0.1 * g.standard_normal(post.size), np.nan)
-    res = analyze_kinetics(dimer_table_from_columns(rec), n_boot=300, rng=3)
+    res = analyze_kinetics(dimer_table_from_columns(flat_neck_record(rng=6)), n_boot=300, rng=3)
     assert not res.fit.growth_detected
     assert res.verdict.mechanism == "undetermined"
     assert res.verdict.level == "none"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kinetics"))
-from synth_kinetics import dimer_record
+from synth_kinetics import dimer_record, flat_neck_record
 
 from nanosinter.kinetics import analyze_kinetics, dimer_table_from_columns
 from nanosinter.report._html import fmt
@@ -16,11 +16,7 @@ from nanosinter.report._report import _summary_html, free_exponent
 
 
 def test_no_growth_shows_no_exponent_in_the_headline():
-    rec = dimer_record(rng=6)
-    g = np.random.default_rng(6)
-    post = rec["contact"] > 0
-    rec["neck_radius_nm"] = np.where(post, 1.5 + 0.1 * g.standard_normal(post.size), np.nan)
-    res = analyze_kinetics(dimer_table_from_columns(rec), n_boot=100, rng=3)
+    res = analyze_kinetics(dimer_table_from_columns(flat_neck_record(rng=6)), n_boot=100, rng=3)
     assert not res.fit.growth_detected
     html = _summary_html(res, [], "given")
     assert "— (no growth)" in html
