@@ -199,14 +199,14 @@ def main(argv=None) -> int:
     head = (f"{'seed':>8} {'r1':>6} {'r2':>6} {'neck':>6} {'signed':>7} {'R':>6} {'d':>6} "
             f"{'contact/true':>13} targets")
     print(head)
-    rows = [(str(r["seed"]), _stats([r])) for r in runs]
+    per = [_stats([r]) for r in runs]
+    rows = [(str(r["seed"]), st) for r, st in zip(runs, per, strict=True)]
     rows.append(("pooled", _stats(runs)))
     for label, st in rows:
         print(f"{label:>8} {st['r1']:6.3f} {st['r2']:6.3f} {st['neck']:6.3f} "
               f"{st['neck_signed']:+7.3f} {100 * st['R']:5.1f}% {st['d']:6.3f} "
               f"{st['contact']:>13} {'met' if st['ok'] else 'MISSED'}")
     print("targets: r1, r2, neck <= 0.3 nm; R <= 25 %; d <= 0.2 nm; contact within 2 frames")
-    per = [_stats([r]) for r in runs]
     n = len(runs)
     misses = {k: sum(st[k] > v for st in per) for k, v in TARGETS.items()}
     misses["contact"] = sum(not st["contact_ok"] for st in per)

@@ -330,6 +330,10 @@ def bridge_excess(tau, ps, others, c1, c2, r1, r2, *, half_width_nm=1.0, corr_ar
     if n < 10:
         return math.nan, math.nan, n
     exc = tau[ok] - pred[ok]
+    if noise_kernel is not None:
+        var = mean_variance(ok, noise_kernel)
+        if np.isfinite(var) and var > 0:
+            return float(np.mean(exc)), math.sqrt(var), n
     # Noise from the far-side residuals at the same distances (outside the circles).
     ref = []
     for i in (0, 1):
@@ -339,12 +343,7 @@ def bridge_excess(tau, ps, others, c1, c2, r1, r2, *, half_width_nm=1.0, corr_ar
     ref = np.concatenate(ref)
     ref = ref[np.isfinite(ref)]
     sd = float(np.std(ref)) if ref.size > 10 else float(np.std(exc))
-    se = sd * math.sqrt(max(corr_area_px, 1.0) / n)
-    if noise_kernel is not None:
-        var = mean_variance(ok, noise_kernel)
-        if np.isfinite(var) and var > 0:
-            se = math.sqrt(var)
-    return float(np.mean(exc)), se, n
+    return float(np.mean(exc)), sd * math.sqrt(max(corr_area_px, 1.0) / n), n
 
 
 class DimerAnalyzer:

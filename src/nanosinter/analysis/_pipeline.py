@@ -649,9 +649,7 @@ def analyze_movie(
                     row = dimer.row(i, float(times[i]), geom, method, dflag)
                     d_out.write(row)
                     contact_seq.append(row["contact"])
-                    gap_seq.append(float(row.get("center_distance_nm", math.nan))
-                                   - float(row.get("r1_nm", math.nan))
-                                   - float(row.get("r2_nm", math.nan)))
+                    gap_seq.append(row["center_distance_nm"] - row["r1_nm"] - row["r2_nm"])
                     if (geom is not None and geom.contact and not first_contact_drawn
                             and i not in overlay_at):
                         first_contact_drawn = True

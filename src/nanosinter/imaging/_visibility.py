@@ -355,6 +355,7 @@ def neck_visibility(
     rows = read_index(simdir)
     first = read_snapshot(rows[0][3])
     last = read_snapshot(rows[-1][3]) if len(rows) > 1 else first
+    loaded = {rows[0][3]: first, rows[-1][3]: last}  # not read again in the loop
     renderer = FrameRenderer(grid_for_snapshots([first, last], settings), settings, rng=0)
     xy0 = np.asarray(first.positions_nm, dtype=np.float64)[:, :2]
     cent, u = _line_of_centres(xy0)
@@ -372,7 +373,7 @@ def neck_visibility(
             continue
         if int(idx) not in frame_of:
             continue
-        snap = read_snapshot(path)
+        snap = loaded.get(path) or read_snapshot(path)
         pos = np.asarray(snap.positions_nm)
         feat = np.abs((pos[:, :2] - cent[0]) @ u - mid) < half
         det = feature_detectability(renderer, pos, _atomic_numbers(snap), feat,

@@ -56,10 +56,12 @@ class ReportInputs:
     def visibility_csv(self) -> Path | None:
         """``MOVIE.visibility.csv`` beside ``MOVIE.truth.csv`` when it exists
         (:func:`nanosinter.imaging.neck_visibility`), else None."""
-        if self.truth_csv is None or not self.truth_csv.name.endswith(".truth.csv"):
+        from nanosinter.imaging._visibility import visibility_path
+
+        suffix = ".truth.csv"
+        if self.truth_csv is None or not self.truth_csv.name.endswith(suffix):
             return None
-        p = self.truth_csv.with_name(self.truth_csv.name[: -len(".truth.csv")]
-                                     + ".visibility.csv")
+        p = visibility_path(str(self.truth_csv)[: -len(suffix)])
         return p if p.is_file() else None
 
     def hashed_files(self) -> dict[str, Path]:
