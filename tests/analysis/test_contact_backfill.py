@@ -76,9 +76,11 @@ def test_rewrite_sets_contact_and_flag_only_on_the_backfilled_frames(tmp_path):
 
 
 def test_touch_hysteresis_bridges_a_one_frame_dropout_of_the_neck_test(tmp_path):
-    """Held-out seed 51 of the test movies: contact in frame 9, the neck test fails in frame
-    10 although the lobes still touch, then contact from 11 (first run of 3: frame 11, truth
-    8). With ``touch_hysteresis`` frame 10 stays in contact and the backfill reaches frame 8.
+    """Held-out seed 51 of the test movies with the picked-gap contact rules
+    (``gls_gap=False``): contact in frame 9, the neck test fails in frame 10 although the
+    lobes still touch, then contact from 11 (first run of 3: frame 11, truth 8). With
+    ``touch_hysteresis`` frame 10 stays in contact and the backfill reaches frame 8. The
+    default whitened-gap rule (``touch_gap_nm``) finds frame 8 without either.
     """
     from synth import dimer_sequence, rendered_dimer_movie
     from table_rows import col, read_csv
@@ -91,7 +93,8 @@ def test_touch_hysteresis_bridges_a_one_frame_dropout_of_the_neck_test(tmp_path)
     got = {}
     # workers=1 decides in the process; 2 through the worker's alternative outcome
     for on, workers in ((False, 1), (True, 1), (True, 2)):
-        opt = AnalysisOptions(dimer=DimerOptions(touch_hysteresis=on), workers=workers)
+        opt = AnalysisOptions(dimer=DimerOptions(touch_hysteresis=on, gls_gap=False),
+                              workers=workers)
         out = tmp_path / f"{on}{workers}"
         got[on, workers] = analyze_movie(movie, out, options=opt)["contact_frame"]
         contact = col(read_csv(out / "dimer.csv"), "contact")
@@ -99,3 +102,4 @@ def test_touch_hysteresis_bridges_a_one_frame_dropout_of_the_neck_test(tmp_path)
             assert np.all(contact[truth:] == 1)
     assert got[False, 1] - truth == 3
     assert got[True, 1] == got[True, 2] == truth
+    assert analyze_movie(movie, tmp_path / "default")["contact_frame"] == truth

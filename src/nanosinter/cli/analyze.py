@@ -60,6 +60,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "0.15; 0: off; docs/analysis.md)",
     )
     parser.add_argument(
+        "--gls-gap", action=argparse.BooleanOptionalAction, default=None,
+        help="decide whether the lobes touch from both lobes refitted with the gap included, "
+             "weighted by the support's measured noise (default on; docs/analysis.md)",
+    )
+    parser.add_argument(
+        "--touch-gap-nm", type=float, default=None, metavar="G",
+        help="lobes whose whitened gap is below G are in contact without a neck test "
+             "(default 0.2; 0: off)",
+    )
+    parser.add_argument(
         "--merge-confirm-frames", type=int, default=None, metavar="N",
         help="a merge is written once the joined body has lasted N frames; a join that "
              "parts again before then keeps the parents' ids and leaves no event (default 8; "
@@ -97,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         dimer=replace(opt.dimer, method=args.method,
                       **given(subtract_texture=args.subtract_texture, rim_nm=args.rim_model_nm,
                               texture_min_gap_nm=args.texture_min_gap_nm,
-                              contact_backfill_nm=args.contact_backfill_nm)),
+                              contact_backfill_nm=args.contact_backfill_nm,
+                              gls_gap=args.gls_gap, touch_gap_nm=args.touch_gap_nm)),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
