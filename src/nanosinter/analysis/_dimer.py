@@ -12,7 +12,6 @@ from scipy import ndimage as ndi
 from nanosinter._validation import check_choice, check_positive
 from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter.analysis._profile import (
-    fit_two_lobes_whitened,
     blurred_chord,
     fit_far_side_rim,
     fit_lobe,
@@ -20,6 +19,7 @@ from nanosinter.analysis._profile import (
     fit_neck_image,
     fit_neck_rim_image,
     fit_two_lobes,
+    fit_two_lobes_whitened,
     noise_correlation_area,
 )
 from nanosinter.analysis._segment import Segmentation, dilate4
