@@ -422,26 +422,40 @@ def fit_two_lobes_whitened(
     npar = len(names)
     ny, nx = tau.shape
     lag = kernel.shape[0] // 2
-    shape = (int(_fast_len(ny + 2 * lag)), int(_fast_len(nx + 2 * lag)))
+    # Padded by a quarter of the kernel's reach: the whitening filter's own reach is a few
+    # pixels, and the region's border is ~1 nm of zero-filled pixels already.
+    shape = (int(_fast_len(ny + lag // 2)), int(_fast_len(nx + lag // 2)))
     wf = whitening_filter(kernel, shape)
     m = np.asarray(mask, bool)
     rows, cols = np.nonzero(m)
     xs, ys = xx[m], yy[m]
     data = np.asarray(tau, np.float64)[m]
 
+    wf32 = wf.astype(np.float32)
+
     def whiten(stack):
-        # stack (q, n_mask) -> (q, padded pixels): each image zero-filled and whitened.
-        img = np.zeros((stack.shape[0], *shape))
+        # stack (q, n_mask) -> (q, padded pixels): each image zero-filled and whitened (single
+        # precision transforms, ~2x faster; the normal equations are formed in double).
+        img = np.zeros((stack.shape[0], *shape), np.float32)
         img[:, rows, cols] = stack
-        return np.fft.irfft2(np.fft.rfft2(img, axes=(1, 2)) * wf, s=shape,
-                             axes=(1, 2)).reshape(stack.shape[0], -1)
+        out = np.fft.irfft2(np.fft.rfft2(img, axes=(1, 2)) * wf32, s=shape, axes=(1, 2))
+        return out.reshape(stack.shape[0], -1).astype(np.float64)
+
+    class _Lazy(dict):
+        # The whitened Jacobian is transformed only when the fit asks for it (after an
+        # accepted step), not for trial steps that are rejected: one image instead of 11.
+        def __missing__(self, name):
+            if name != "jac":
+                raise KeyError(name)
+            self["jac"] = whiten(self.pop("_jac"))[:npar].T
+            return self["jac"]
 
     state: dict = {}
 
     def evaluate(p):
         key = tuple(float(v) for v in p)
         if state.get("key") == key:
-            return state
+            return state["out"]
         x1, y1, r1, x2, y2, r2, k, b, s, amp = key
         sa = abs(s) + 0.02
         ds = 1.0 if s >= 0 else -1.0
@@ -475,9 +489,9 @@ def fit_two_lobes_whitened(
                 jac[3 * j + 1] += np.where(sel, amp * dprof * gy, 0.0)
                 jac[3 * j + 2] += np.where(sel, -amp * dprof, 0.0)
         jac[npar] = model - data
-        w = whiten(jac)
-        state.update(key=key, resid=w[npar], jac=w[:npar].T)
-        return state
+        out = _Lazy(resid=whiten(jac[npar:])[0], _jac=jac)
+        state.update(key=key, out=out)
+        return out
 
     p0 = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
     p0[8] = max(p0[8] - 0.02, 0.01)
