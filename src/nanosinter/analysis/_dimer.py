@@ -253,8 +253,9 @@ class DimerOptions:
         (2 nm; sintering necks do not come apart; carried in the dimer state, so the same
         for any number of workers).
     gls_skip_neck_nm : float
-        See ``gls_gap_max_nm``: once a frame is in contact with a neck this wide, later
-        frames skip the whitened fit.
+        See ``gls_gap_max_nm``: once a frame's lobes touch (by the contact test's gap) with
+        a neck this wide, later frames skip the whitened fit (a bridge across a gap does not
+        count: on held-out seed 42 a texture patch passed the bridge test in frame 0).
     gls_refit_nm : (float, float)
         Where an earlier frame's whitened fit is known (carried in the dimer state), its
         offset from the picked gap (the texture's, the same in every frame: 0.04-0.1 nm
@@ -432,6 +433,8 @@ class DimerAnalyzer:
         #: An earlier frame was in contact with a neck of at least ``gls_skip_neck_nm``
         #: (sintering necks do not come apart: the whitened gap decides nothing any more).
         self._sintered = False
+        #: This frame's lobes touch by the contact test's gap (set by the profile fit).
+        self._touching = False
         # Contact of the previous frame (bridge hysteresis); None: not known here, both
         # outcomes are returned (``alternative``) and the caller picks.
         self._prev_contact: bool | None = False
@@ -493,6 +496,7 @@ class DimerAnalyzer:
         widens the fitted neck by ``sigma^2 / 2R``, which is subtracted.
         """
         self.alternative = None
+        self._touching = False
         bodies = self._choose_bodies(seg, particles, drift_px)
         if not bodies:
             return None, "", "no particle in frame"
@@ -610,7 +614,8 @@ class DimerAnalyzer:
             self._lobes_nm = (l1, l1)
         if self._prev_contact is not None:
             self._prev_contact = bool(geom.contact)
-        if (geom.contact and np.isfinite(geom.neck_radius_nm)
+        # Only touching lobes (not a bridge across a gap, which may be a texture patch)
+        if (geom.contact and self._touching and np.isfinite(geom.neck_radius_nm)
                 and geom.neck_radius_nm >= self.opt.gls_skip_neck_nm):
             self._sintered = True
         return geom, method, flag
@@ -938,6 +943,7 @@ class DimerAnalyzer:
         # A neck needs the lobes to touch: fitted gap below max(0.5 nm, 3 sigma) (contrast in
         # a wider gap is the carbon rims and texture, not a neck).
         touching = gap_dec < max(self.opt.max_contact_gap_nm, 3 * gap_dec_e)
+        self._touching = bool(touching)
         if rn_fit is not None and touching:
             rn_v, rn_e = rn_fit.values["rn"], rn_fit.errors["rn"]
             contact = rn_v > max(self.opt.contact_sigma * rn_e, self.opt.min_neck_nm)
