@@ -814,9 +814,9 @@ class DimerAnalyzer:
         # (texture grain + shot noise; _uncert). The contact tests below keep the white-noise
         # errors (r1e, r2e, de) their thresholds were calibrated with.
         r1e_rep, r2e_rep, de_rep = r1e, r2e, de
-        kern_b = support_autocovariance(
-            tb, support[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).all(axis=3).all(axis=1),
-            max(math.ceil(self.opt.noise_lag_nm / (b * ps)), 2))
+        sup_b = support[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).all(axis=3).all(axis=1)
+        kern_b = support_autocovariance(tb, sup_b,
+                                        max(math.ceil(self.opt.noise_lag_nm / (b * ps)), 2))
         if kern_b is not None and f1.jac is not None:
             rows_f, cols_f = np.nonzero(sel_fit)
             combos = np.zeros((3, f1.jac.shape[1]))  # r1, r2, centre distance
@@ -829,70 +829,12 @@ class DimerAnalyzer:
                 r1e_rep = max(r1e, float(sd[0]))
                 r2e_rep = max(r2e, float(sd[1]))
                 de_rep = max(de, float(sd[2]))
-        # The gap for the contact decisions: both lobes refitted to the whole region, gap
-        # included, by generalised least squares under the support's measured noise
-        # (fit_two_lobes_whitened); the pixel-picked fit above leaves the gap out and its
-        # centre distance carries the static texture's bias (0.2 nm rms from movie to movie
-        # on the test movies, twice the whitened fit's). Only where it decides anything:
-        # lobes within gls_gap_max_nm of touching.
-        gap_gate = gap_gate_e = math.nan
-        gap_pick = d - r1v - r2v
-        in_range = (self.opt.gls_gap_min_nm < gap_pick < self.opt.gls_gap_max_nm
-                    and not self._sintered)
-        if in_range and self._gls_delta is not None and "gap" in self._gls_delta:
-            # The whitened gap minus the picked one is the texture's offset between the two
-            # fits, the same in every frame (0.04-0.1 nm frame to frame on the test movies):
-            # far from every threshold of the contact tests (0.2, 0.5 and -0.2 nm) the
-            # carried offset gives the whitened gap without refitting; near them it is
-            # refitted.
-            est = gap_pick + self._gls_delta["gap"]
-            if not (self.opt.gls_refit_nm[0] < est < self.opt.gls_refit_nm[1]):
-                gap_gate, gap_gate_e = est, self._gls_delta["gap_e"]
-                in_range = False
-        if self.opt.gls_gap and kern_b is not None and two and in_range:
-            # On pixels of ~gls_pixel_nm (the binned crop binned again): the whitened fit's
-            # information lies below ~1.2 cycles/nm (the texture's grain above, the blur
-            # below), which a 0.4 nm grid keeps, at a quarter of the 0.2 nm grid's cost.
-            g2 = max(round(self.opt.gls_pixel_nm / (b * ps)), 1)
-            hh, ww = tb.shape[0] // g2 * g2, tb.shape[1] // g2 * g2
-
-            def rebin(a, how="mean"):
-                # g2 x g2 blocks of the binned crop: their mean, any or all
-                blocks = a[:hh, :ww].reshape(hh // g2, g2, ww // g2, g2)
-                return getattr(getattr(blocks, how)(axis=3), how)(axis=1)
-
-            if g2 > 1:
-                tg, xg, yg = rebin(tb), rebin(xx), rebin(yy)
-                obg = rebin(ob, "any")
-                sup_b = support[:ny2, :nx2].reshape(ny2 // b, b, nx2 // b, b).all(
-                    axis=3).all(axis=1)
-                kern_g = support_autocovariance(
-                    tg, rebin(sup_b, "all"),
-                    max(math.ceil(self.opt.noise_lag_nm / (g2 * b * ps)), 2))
-            else:
-                tg, xg, yg, obg, kern_g = tb, xx, yy, ob, kern_b
-        if self.opt.gls_gap and kern_b is not None and two and in_range and kern_g is not None:
-            rmask = ~obg & ((np.hypot(xg - c1[0], yg - c1[1]) < r1v + 2.0)
-                            | (np.hypot(xg - c2[0], yg - c2[1]) < r2v + 2.0))
+        # The gap for the contact decisions (_whitened_gap); NaN where it is not fitted.
+        gap_gate, gap_gate_e = math.nan, math.nan
+        if self.opt.gls_gap and two and kern_b is not None:
             picked = dict(x1=c1[0], y1=c1[1], r1=r1v, x2=c2[0], y2=c2[1], r2=r2v,
                           k=f1.values["k"], b=f1.values["b"], sigma=f1.values["sigma"])
-            # Warm start: the previous frame's whitened solution relative to its picked fit
-            # (the texture's offset between the two is the same from frame to frame), so a
-            # few iterations instead of ~12; a cold start from the picked fit otherwise.
-            starts = [picked]
-            if self._gls_delta is not None:
-                starts.insert(0, {n: v + self._gls_delta.get(n, 0.0)
-                                  for n, v in picked.items()} | {"amp": self._gls_delta["amp"]})
-            for start in starts:
-                gv, ge, gok = fit_two_lobes_whitened(
-                    tg, xg, yg, rmask, kern_g, start,
-                    max_sigma=max(self.opt.lobe_max_blur_nm, 3 * ps) - 0.02,
-                    rim_nm=self.opt.rim_nm)
-                if gok and np.isfinite(ge["gap"]):
-                    gap_gate, gap_gate_e = gv["gap"], ge["gap"]
-                    self._gls_delta = {n: gv[n] - v for n, v in picked.items()} | {
-                        "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"]}
-                    break
+            gap_gate, gap_gate_e = self._whitened_gap(tb, xx, yy, ob, sup_b, b, picked)
         kern_cache: list = []
 
         def kern_full():
@@ -1112,6 +1054,66 @@ class DimerAnalyzer:
                 # Lobes farther apart: the gap is support + rims only.
                 self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
         return finish(contact, ni, flags)
+
+    def _whitened_gap(self, tb, xx, yy, ob, sup_b, b, picked) -> tuple[float, float]:
+        """The gap (and its error) for the contact decisions, from both lobes refitted to the
+        whole region, gap included, by generalised least squares under the support's measured
+        noise (:func:`fit_two_lobes_whitened`; ``gls_*`` options); NaN where not needed.
+
+        The pixel-picked fit ``picked`` (keys of :func:`fit_two_lobes_whitened`'s start) leaves
+        the gap out, and its centre distance carries the static texture's bias (0.2 nm rms from
+        movie to movie on the test movies, twice the whitened fit's). ``tb``, ``xx``, ``yy``,
+        ``ob``, ``sup_b``: the ``b``-binned crop's contrast, pixel centres (nm), other bodies
+        and support. Updates the carried offset ``_gls_delta``.
+        """
+        gap_pick = math.hypot(picked["x2"] - picked["x1"], picked["y2"] - picked["y1"]) \
+            - picked["r1"] - picked["r2"]
+        if self._sintered or not (self.opt.gls_gap_min_nm < gap_pick < self.opt.gls_gap_max_nm):
+            return math.nan, math.nan
+        delta = self._gls_delta
+        if delta is not None:
+            # The whitened gap minus the picked one is the texture's offset between the two
+            # fits, the same in every frame (0.04-0.1 nm frame to frame on the test movies):
+            # far from every threshold of the contact tests (0.2, 0.5 and -0.2 nm) the
+            # carried offset gives the whitened gap without refitting; near them it is
+            # refitted.
+            est = gap_pick + delta["gap"]
+            if not (self.opt.gls_refit_nm[0] < est < self.opt.gls_refit_nm[1]):
+                return est, delta["gap_e"]
+        # On pixels of ~gls_pixel_nm (the binned crop binned again): the whitened fit's
+        # information lies below ~1.2 cycles/nm (the texture's grain above, the blur below),
+        # which a 0.4 nm grid keeps, at a quarter of the 0.2 nm grid's cost.
+        ps = self.ps
+        g2 = max(round(self.opt.gls_pixel_nm / (b * ps)), 1)
+        hh, ww = tb.shape[0] // g2 * g2, tb.shape[1] // g2 * g2
+
+        def rebin(a, how="mean"):
+            # g2 x g2 blocks of the binned crop: their mean, any or all
+            blocks = a[:hh, :ww].reshape(hh // g2, g2, ww // g2, g2)
+            return getattr(getattr(blocks, how)(axis=3), how)(axis=1)
+
+        tg, xg, yg, obg = rebin(tb), rebin(xx), rebin(yy), rebin(ob, "any")
+        kern_g = support_autocovariance(tg, rebin(sup_b, "all"),
+                                        max(math.ceil(self.opt.noise_lag_nm / (g2 * b * ps)), 2))
+        if kern_g is None:
+            return math.nan, math.nan
+        rmask = ~obg & ((np.hypot(xg - picked["x1"], yg - picked["y1"]) < picked["r1"] + 2.0)
+                        | (np.hypot(xg - picked["x2"], yg - picked["y2"]) < picked["r2"] + 2.0))
+        # Warm start: the previous frame's whitened solution relative to its picked fit (the
+        # texture's offset between the two is the same from frame to frame), so a few
+        # iterations instead of ~12; a cold start from the picked fit otherwise.
+        starts = [picked]
+        if delta is not None:
+            starts.insert(0, {n: v + delta[n] for n, v in picked.items()} | {"amp": delta["amp"]})
+        for start in starts:
+            gv, ge, ok = fit_two_lobes_whitened(
+                tg, xg, yg, rmask, kern_g, start,
+                max_sigma=max(self.opt.lobe_max_blur_nm, 3 * ps) - 0.02, rim_nm=self.opt.rim_nm)
+            if ok and np.isfinite(ge["gap"]):
+                self._gls_delta = {n: gv[n] - v for n, v in picked.items()} | {
+                    "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"]}
+                return gv["gap"], ge["gap"]
+        return math.nan, math.nan
 
     def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,
                       k, sig, off):

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft as sfft
 from scipy.optimize import least_squares
 
 
@@ -424,7 +425,8 @@ def fit_two_lobes_whitened(
     lag = kernel.shape[0] // 2
     # Padded by a quarter of the kernel's reach: the whitening filter's own reach is a few
     # pixels, and the region's border is ~1 nm of zero-filled pixels already.
-    shape = (int(_fast_len(ny + lag // 2)), int(_fast_len(nx + lag // 2)))
+    shape = (sfft.next_fast_len(ny + lag // 2, real=True),
+             sfft.next_fast_len(nx + lag // 2, real=True))
     wf = whitening_filter(kernel, shape)
     m = np.asarray(mask, bool)
     rows, cols = np.nonzero(m)
@@ -522,8 +524,6 @@ def fit_two_lobes_whitened(
     vals["d"], vals["gap"] = float(d), float(d - x[2] - x[5])
     errs["d"] = float(math.sqrt(max(grad_d @ cov @ grad_d, 0.0)))
     errs["gap"] = float(math.sqrt(max(grad_g @ cov @ grad_g, 0.0)))
-    if rim_nm <= 0:  # amp fixed at 0: not a parameter
-        cov[9, :] = cov[:, 9] = 0.0
     ok = bool(res.success and np.all(np.isfinite(x)) and np.all(np.isfinite(cov)))
     return vals, errs, ok
 
@@ -541,11 +541,6 @@ def _shell_profile(e: np.ndarray, rim_nm: float, sigma: float) -> tuple[np.ndarr
     dtab = np.gradient(tab, h)
     return (np.interp(e, g, tab, left=0.0, right=0.0),
             np.interp(e, g, dtab, left=0.0, right=0.0))
-
-
-def _fast_len(n: int) -> int:
-    from scipy.fft import next_fast_len
-    return next_fast_len(n, real=True)
 
 
 @dataclass
