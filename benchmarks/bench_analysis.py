@@ -17,8 +17,8 @@ Besides the wall-clock frames/s, the CPU seconds per frame of the calling proces
 tracking, dimer geometry: sequential) and of all processes together are reported. On a
 machine shared with other jobs the wall clock understates the speed; the CPU figures give
 the rate two idle cores would reach, ``1 / max(main CPU per frame, total CPU per frame / 2)``
-("2-core bound"). Peak RSS: the calling process plus each worker and the overlay process
-(an upper bound: pages the forked processes share are counted in each).
+("2-core bound"). Peak RSS: the calling process plus each worker (an upper bound: pages the
+forked processes share are counted in each).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _one(n: int, size: int, workers: int | None) -> dict:
     total = main + _cpu(resource.RUSAGE_CHILDREN) - c_kids
     return {k: s[k] for k in ("n_frames", "frames_per_s", "wall_s", "peak_memory_mb",
                               "peak_memory_main_mb", "peak_memory_workers_mb",
-                              "peak_memory_overlay_mb", "workers",
+                              "workers",
                               "contact_frame", "n_merges")} | {
         "size": size, "main_cpu_ms_per_frame": 1e3 * main / n,
         "total_cpu_ms_per_frame": 1e3 * total / n}
@@ -186,7 +186,7 @@ def main() -> None:
               f"{r['frames_per_s']:5.1f} frames/s wall ({r['wall_s']:.1f} s); CPU per frame "
               f"{main:.0f} ms main, {total:.0f} ms all -> 2-core bound {bound:.1f} frames/s; "
               f"peak RSS {r['peak_memory_mb']:.0f} MB (main {r['peak_memory_main_mb']:.0f} "
-              f"+ workers {workers_mb} + overlays {r['peak_memory_overlay_mb']:.0f}); "
+              f"+ workers {workers_mb}); "
               f"contact frame {r['contact_frame']}, "
               f"merges {r['n_merges']}")
 

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanosinter.analysis._pipeline import _rewrite_contact, backfill_contact
+from nanosinter.analysis._pipeline import _picked_gap, _rewrite_contact, backfill_contact
 
 TOL = 0.15
 
@@ -103,3 +103,23 @@ def test_touch_hysteresis_bridges_a_one_frame_dropout_of_the_neck_test(tmp_path)
     assert got[False, 1] - truth == 3
     assert got[True, 1] == got[True, 2] == truth
     assert analyze_movie(movie, tmp_path / "default")["contact_frame"] == truth
+
+
+@settings(max_examples=80, deadline=None)
+@given(lobes=st.lists(st.floats(-20.0, 20.0), min_size=4, max_size=4),
+       radii=st.lists(st.floats(3.0, 9.0), min_size=2, max_size=2),
+       shift=st.lists(st.floats(-0.8, 0.8), min_size=6, max_size=6))
+def test_backfill_reads_the_picked_gap_under_any_reported_offsets(lobes, radii, shift):
+    """The backfill's gap is the pixel-picked fit's, whatever offsets (gls_report) the
+    reported lobes carry: the offsets are taken off again exactly."""
+    x1, y1, x2, y2 = lobes
+    r1, r2 = radii
+    sx1, sy1, sr1, sx2, sy2, sr2 = shift
+    row = {"x1_nm": x1 + sx1, "y1_nm": y1 + sy1, "r1_nm": r1 + sr1,
+           "x2_nm": x2 + sx2, "y2_nm": y2 + sy2, "r2_nm": r2 + sr2}
+    row["center_distance_nm"] = math.hypot(row["x2_nm"] - row["x1_nm"], row["y2_nm"] - row["y1_nm"])
+    want = math.hypot(x2 - x1, y2 - y1) - r1 - r2
+    assert math.isclose(_picked_gap(row, tuple(shift)), want, abs_tol=1e-9)
+    unshifted = {"x1_nm": x1, "y1_nm": y1, "r1_nm": r1, "x2_nm": x2, "y2_nm": y2, "r2_nm": r2,
+                 "center_distance_nm": math.hypot(x2 - x1, y2 - y1)}
+    assert math.isclose(_picked_gap(unshifted, (0.0,) * 6), want, abs_tol=1e-9)

@@ -243,8 +243,9 @@ class DimerOptions:
         movie to movie (up to 0.8 nm), which put 12 of 80 held-out movies (seeds 41-120)
         more than 2 frames off the true contact frame; the whitened gap halves the offsets
         of most movies (not all: the carbon shell and the atoms' edge are not exactly the
-        model's). The reported gap and centre distance stay those of the pixel-picked fit,
-        whose errors are calibrated (the whitened fit's errors understate its scatter ~2x).
+        model's). The reported lobes are the pixel-picked fit's (moved by the whitened fit's
+        offsets only with ``gls_report``); their errors, which include the texture, are
+        the picked fit's (the whitened fit's own errors understate its scatter ~2x).
     gls_gap_min_nm, gls_gap_max_nm : float
         The whitened fit runs only where it can decide anything: pixel-picked gap between
         -0.6 and 1.5 nm (the picked gap's texture offsets stay within ~0.8 nm on the test
@@ -278,6 +279,19 @@ class DimerOptions:
         within the texture's reach; ``benchmarks/parked_dimers.py``). On fresh seeds
         121-200, run after all of this was fixed: 4 of 80 miss (9 without).
         ``benchmarks/contact_ideal_observer.py`` gives what the images allow.
+    gls_report : bool
+        Report r1, r2 and the lobe centres (so the centre distance, the gap and the volume)
+        moved by the whitened fit's offsets from the pixel-picked fit (``gls_gap``'s fit: the
+        latest one's, carried in the dimer state; the fit also runs in a chain's first
+        frame, at any gap, to have offsets from the start, and no more after a 2-nm neck).
+        The neck radius, R and every contact decision stay those of the picked lobes, and
+        so do the reported errors. Off by default: on the rendered
+        spherical test movies it halves the movies' texture offsets of the centre distance
+        (fresh seeds 201-280: movies missing 0.2 nm 25 -> 8 of 80), but on the demo's
+        faceted KMC particles the offsets are no better than the picked fit's and the
+        picked fit's own error drifts as the particles reshape, so the centre distance got
+        worse (0.105 -> 0.232 nm): whether it helps depends on how round the particles are
+        (docs/analysis.md, "Reported lobes from the whitened fit").
     """
 
     method: str = "profile"
@@ -312,6 +326,7 @@ class DimerOptions:
     gls_pixel_nm: float = 0.4
     gls_refit_nm: tuple[float, float] = (-0.5, 0.8)
     gls_skip_neck_nm: float = 2.0
+    gls_report: bool = False
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -435,6 +450,9 @@ class DimerAnalyzer:
         self._sintered = False
         #: This frame's lobes touch by the contact test's gap (set by the profile fit).
         self._touching = False
+        #: Offsets added to the reported lobes this frame (``gls_report``): (dx1, dy1, dr1,
+        #: dx2, dy2, dr2) nm; taken off again for the next frame's hints.
+        self._report_shift = (0.0,) * 6
         # Contact of the previous frame (bridge hysteresis); None: not known here, both
         # outcomes are returned (``alternative``) and the caller picks.
         self._prev_contact: bool | None = False
@@ -497,6 +515,7 @@ class DimerAnalyzer:
         """
         self.alternative = None
         self._touching = False
+        self._report_shift = (0.0,) * 6
         bodies = self._choose_bodies(seg, particles, drift_px)
         if not bodies:
             return None, "", "no particle in frame"
@@ -608,8 +627,12 @@ class DimerAnalyzer:
             self.alternative = (alt_geom, method, alt_flag)
         l1, l2 = geom.lobe1_xy_nm, geom.lobe2_xy_nm
         if np.isfinite(l2[0]):
+            # The next frame starts from the pixel-picked lobes (not the reported ones that
+            # gls_report moved): its warm start and pixel choice are those of that fit.
+            sx1, sy1, sr1, sx2, sy2, sr2 = self._report_shift
+            l1, l2 = (l1[0] - sx1, l1[1] - sy1), (l2[0] - sx2, l2[1] - sy2)
             self._lobes_nm = (l1, l2)
-            self._radii = (geom.r1_nm, geom.r2_nm)
+            self._radii = (geom.r1_nm - sr1, geom.r2_nm - sr2)
         elif np.isfinite(l1[0]):
             self._lobes_nm = (l1, l1)
         if self._prev_contact is not None:
@@ -985,11 +1008,25 @@ class DimerAnalyzer:
         ni = None
         contact_alt = None
 
+        # Reported lobes (gls_report): the pixel-picked fit moved by the whitened fit's
+        # offsets from it (this frame's, or carried from the last frame that fitted).
+        rep = dict(r1v=r1v, r2v=r2v, d=d, gap_fit=gap_fit, c1=c1, c2=c2, u=u)
+        dl = self._gls_delta
+        if self.opt.gls_report and self.opt.gls_gap and dl is not None:
+            c1r = c1 + np.array([dl["x1"], dl["y1"]])
+            c2r = c2 + np.array([dl["x2"], dl["y2"]])
+            r1r, r2r = r1v + dl["r1"], r2v + dl["r2"]
+            dr = float(np.hypot(*(c2r - c1r)))
+            if dr > 0 and r1r > 0 and r2r > 0:
+                rep = dict(r1v=r1r, r2v=r2r, d=dr, gap_fit=dr - r1r - r2r, c1=c1r, c2=c2r,
+                           u=(c2r - c1r) / dr)
+                self._report_shift = (dl["x1"], dl["y1"], dl["r1"], dl["x2"], dl["y2"],
+                                      dl["r2"])
+
         def finish(c, ni_, fl):
             return self._finish(c, ni_, fl, rn_fit=rn_fit, neck_image=neck_rim_image, g0=g0,
-                                r1v=r1v, r2v=r2v, r1e=r1e_rep, r2e=r2e_rep, d=d, de=de_rep,
-                                s0=s0,
-                                gap_fit=gap_fit, c1=c1, c2=c2, u=u)
+                                r1e=r1e_rep, r2e=r2e_rep, de=de_rep,
+                                neck_at=c1 + s0 * u, arc_lobes=(r1v, r2v, d), **rep)
 
         if (not contact and rn_fit is not None and not touching
                 and gap_dec < self.opt.max_bridge_gap_nm):
@@ -1064,14 +1101,21 @@ class DimerAnalyzer:
         the gap out, and its centre distance carries the static texture's bias (0.2 nm rms from
         movie to movie on the test movies, twice the whitened fit's). ``tb``, ``xx``, ``yy``,
         ``ob``, ``sup_b``: the ``b``-binned crop's contrast, pixel centres (nm), other bodies
-        and support. Updates the carried offset ``_gls_delta``.
+        and support. Updates the carried offsets ``_gls_delta`` (also fitted, outside the
+        contact gap's window, in a chain's first frame for ``gls_report``; such offsets
+        neither start nor replace a fit of the contact gap).
         """
         gap_pick = math.hypot(picked["x2"] - picked["x1"], picked["y2"] - picked["y1"]) \
             - picked["r1"] - picked["r2"]
-        if self._sintered or not (self.opt.gls_gap_min_nm < gap_pick < self.opt.gls_gap_max_nm):
+        if self._sintered:
             return math.nan, math.nan
         delta = self._gls_delta
-        if delta is not None:
+        gate = self.opt.gls_gap_min_nm < gap_pick < self.opt.gls_gap_max_nm
+        if not gate:
+            # Nothing to decide; fitted only to start the offsets gls_report carries.
+            if not (self.opt.gls_report and delta is None):
+                return math.nan, math.nan
+        elif delta is not None and delta.get("gate"):
             # The whitened gap minus the picked one is the texture's offset between the two
             # fits, the same in every frame (0.04-0.1 nm frame to frame on the test movies):
             # far from every threshold of the contact tests (0.2, 0.5 and -0.2 nm) the
@@ -1103,7 +1147,7 @@ class DimerAnalyzer:
         # texture's offset between the two is the same from frame to frame), so a few
         # iterations instead of ~12; a cold start from the picked fit otherwise.
         starts = [picked]
-        if delta is not None:
+        if delta is not None and delta.get("gate"):
             starts.insert(0, {n: v + delta[n] for n, v in picked.items()} | {"amp": delta["amp"]})
         for start in starts:
             gv, ge, ok = fit_two_lobes_whitened(
@@ -1111,8 +1155,11 @@ class DimerAnalyzer:
                 max_sigma=max(self.opt.lobe_max_blur_nm, 3 * ps) - 0.02, rim_nm=self.opt.rim_nm)
             if ok and np.isfinite(ge["gap"]):
                 self._gls_delta = {n: gv[n] - v for n, v in picked.items()} | {
-                    "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"]}
-                return gv["gap"], ge["gap"]
+                    "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"],
+                    # Only offsets fitted where the gap decides (not the first frame's, at
+                    # any gap, for gls_report) stand in for a refit of the gate's gap.
+                    "gate": gate}
+                return (gv["gap"], ge["gap"]) if gate else (math.nan, math.nan)
         return math.nan, math.nan
 
     def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,
@@ -1152,8 +1199,10 @@ class DimerAnalyzer:
         return out, (None if self._tex.closed else add)
 
     def _finish(self, contact, ni, flags, *, rn_fit, neck_image, g0, r1v, r2v, r1e, r2e, d,
-                de, s0, gap_fit, c1, c2, u):
-        """The geometry once contact is decided (neck, R, gap, volume)."""
+                de, gap_fit, c1, c2, u, neck_at, arc_lobes):
+        """The geometry once contact is decided (neck, R, gap, volume); ``neck_at``: where
+        the neck was measured (crop nm); ``arc_lobes``: (r1, r2, d) of the lobes the neck
+        was measured with, to which the neck arc (R) is tangent."""
         neck = neck_e = math.nan
         big_r = big_r_e = math.nan
         radii_r = (math.nan, math.nan)
@@ -1167,10 +1216,11 @@ class DimerAnalyzer:
                 neck = ni.values["rn"]
             rm = np.array(g0.neck_curvature_radii_nm, dtype=float)
             um = g0.neck_radius_nm
-            arc = neck_arc(r1v, r2v, d, min(neck, 0.999 * min(r1v, r2v)))
+            a1, a2, ad = arc_lobes
+            arc = neck_arc(a1, a2, ad, min(neck, 0.999 * min(a1, a2)))
             if arc is not None:
                 big_r = float(arc[0])
-                hi_arc = neck_arc(r1v, r2v, d, min(neck + neck_e, 0.999 * min(r1v, r2v)))
+                hi_arc = neck_arc(a1, a2, ad, min(neck + neck_e, 0.999 * min(a1, a2)))
                 big_r_e = abs(hi_arc[0] - big_r) if hi_arc else big_r
                 if g0.contact and np.isfinite(um) and um > 0 and np.any(np.isfinite(rm)):
                     # The outline's own arcs on both sides, scaled from the detection level
@@ -1192,7 +1242,7 @@ class DimerAnalyzer:
         vol = float(np.pi * np.trapezoid(rho_s * rho_s, s_grid))
         vol_e = float(math.hypot(4 * math.pi * r1v**2 * r1e, 4 * math.pi * r2v**2 * r2e))
         if contact:
-            neck_xy = c1 + s0 * u
+            neck_xy = np.asarray(neck_at, float)
         else:
             neck_xy = c1 + (r1v + 0.5 * gap_fit) * u
         return DimerGeometry(

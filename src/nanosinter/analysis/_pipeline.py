@@ -79,9 +79,9 @@ class AnalysisOptions:
         of low-dose in-situ movies; ``nanosinter.imaging.RenderSettings.resolution_nm``).
     workers : int or None
         Processes for the per-frame steps (reading, hot pixels, drift transform, denoising,
-        segmentation, particle measurements, dimer geometry) and for the overlay PNGs; the
-        drift (running reference), tracking, gaps, the bridge hysteresis of the contact and
-        the tables stay sequential in the calling process, in frame order. None (default):
+        segmentation, particle measurements, dimer geometry); the drift (running
+        reference), tracking, gaps, the bridge hysteresis of the contact, the tables and the
+        overlay PNGs stay sequential in the calling process, in frame order. None (default):
         all cores (``os.cpu_count()``); 1: everything in the calling process. Results do not
         depend on it. Needs the "fork" start method (Linux); elsewhere 1 is used. At most
         ``min(2 * workers, dimer_warm_lag)`` frames are in flight at a time, so memory does
@@ -185,6 +185,9 @@ class _FrameResult:
     dimer_alt: tuple | None = None
     #: DimerAnalyzer state after this frame (the warm start of a later frame).
     dimer_state: tuple | None = None
+    #: Offsets the reported lobes carry (``DimerOptions.gls_report``): (dx1, dy1, dr1, dx2,
+    #: dy2, dr2) nm, for the pixel-picked gap that the contact backfill reads.
+    dimer_shift: tuple = (0.0,) * 6
 
 
 class _FrameStage:
@@ -222,19 +225,21 @@ class _FrameStage:
         seg = _segment_prepared(img, list(flags), self.opt.segment, binned, owned=owned)
         rows, outlines = measure_particles(seg, self.ps, with_outlines=self.opt.pairs)
         dim = alt = state = None
+        shift = (0.0,) * 6
         if self.dimer is not None:
             self.dimer.set_state(dimer_state)
             self.dimer._prev_contact = None  # the caller knows the previous frame
             dim = self.dimer.measure(seg, rows, (0.0, 0.0))
             alt = self.dimer.alternative
             state = self.dimer.get_state()
+            shift = tuple(float(v) for v in self.dimer._report_shift)
         # The denoised contrast is not needed downstream, nor the full frame except for an
         # overlay: not sent between processes.
         seg.contrast = np.zeros((0, 0), np.float32)
         image = seg.image if i in self.keep_image_at else None
         seg.image = None
         return _FrameResult(i, flags, dtr, seg, rows, outlines, os.getpid(), _peak_rss_mb(),
-                            image, dim, alt, state)
+                            image, dim, alt, state, shift)
 
     def overlay(self, i: int, frame: np.ndarray | None, geom, path, *,
                 image: np.ndarray | None = None, **kwargs) -> str:
@@ -271,22 +276,6 @@ def _run_stage(i: int, frame: np.ndarray | int | None = None,
     return _STAGE(i, frame, dimer_state)
 
 
-def _run_overlay(*args, **kwargs) -> tuple[str, int, float]:
-    assert _STAGE is not None
-    return _STAGE.overlay(*args, **kwargs), os.getpid(), _peak_rss_mb()
-
-
-def _warm_overlay() -> None:
-    """Import what an overlay needs (matplotlib: ~0.4 s), while frame 0 is measured alone."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure
-    import matplotlib.patches
-    import PIL.PngImagePlugin  # noqa: F401
-
-
 class _Frames:
     """Frame results in order, computed inline or by a process pool with a bounded window.
 
@@ -295,8 +284,7 @@ class _Frames:
     do not depend on it; at most ``min(2 * workers, lag)`` frames are in flight.
     """
 
-    def __init__(self, stage: _FrameStage, n: int, workers: int, lag: int,
-                 with_overlays: bool = True) -> None:
+    def __init__(self, stage: _FrameStage, n: int, workers: int, lag: int) -> None:
         import multiprocessing as mp
         from collections import deque
 
@@ -306,11 +294,6 @@ class _Frames:
         # to use in a forked child (a dask-backed movie deadlocked).
         self.read_here = not isinstance(stage.movie.frames, np.ndarray)
         self.pool = None
-        #: One process of its own draws the overlay PNGs (matplotlib imported once, in a
-        #: process that does nothing else, started while frame 0 is measured alone).
-        self.ov_pool = None
-        self.ov_warm = None
-        self.ov_peak: dict[int, float] = {}
         self.pending: deque = deque()
         self.next = 0
         self.states: dict[int, tuple | None] = {}
@@ -326,8 +309,6 @@ class _Frames:
             self.depth = 2 * workers
             self._make_ring()
             self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
-            if with_overlays:
-                self.ov_pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
 
     def _make_ring(self) -> None:
         """Frames read here go to the workers through a shared ring of ``depth + 1`` slots
@@ -378,8 +359,6 @@ class _Frames:
                     self.pending.append(self.pool.submit(
                         _run_stage, j, self._send(j), self.states.get(self._source(j))))
                     self.next += 1
-                    if self.ov_pool is not None and self.ov_warm is None:
-                        self.ov_warm = self.ov_pool.submit(_warm_overlay)
                 res = self.pending.popleft().result()
             self.states[i] = res.dimer_state
             self.states.pop(i - self.lag - 1, None)
@@ -387,19 +366,10 @@ class _Frames:
 
     def overlay(self, i: int, geom, path, image: np.ndarray | None = None, **kwargs):
         """Draw the overlay of frame ``i`` (of ``image``, the stage's repaired frame, when
-        given) in the overlay process (or now); returns a callable for the PNG path."""
-        if self.ov_pool is None:
-            out = self.stage.overlay(i, None, geom, path, image=image, **kwargs)
-            return lambda: out
-        frame = self.stage.movie.frame(i) if (self.read_here and image is None) else None
-        fut = self.ov_pool.submit(_run_overlay, i, frame, geom, path, image=image, **kwargs)
-
-        def result() -> str:
-            out, pid, rss = fut.result()
-            self.ov_peak[pid] = max(self.ov_peak.get(pid, 0.0), rss)
-            return out
-
-        return result
+        given) here and now (Pillow: ~25 ms a PNG, less than a process of its own would cost
+        to start); returns a callable for the PNG path."""
+        out = self.stage.overlay(i, None, geom, path, image=image, **kwargs)
+        return lambda: out
 
     def close(self) -> None:
         global _STAGE, _RING
@@ -407,8 +377,6 @@ class _Frames:
             for f in self.pending:
                 f.cancel()
             self.pool.shutdown(wait=True)
-            if self.ov_pool is not None:
-                self.ov_pool.shutdown(wait=True, cancel_futures=True)
             _STAGE = None
             if _RING is not None:
                 _RING[0].close()
@@ -422,6 +390,18 @@ def _drift_corrected(geom, dx_nm: float, dy_nm: float):
 
     return geom.replace(lobe1_xy_nm=mv(geom.lobe1_xy_nm), lobe2_xy_nm=mv(geom.lobe2_xy_nm),
                         neck_xy_nm=mv(geom.neck_xy_nm))
+
+
+def _picked_gap(row: dict, shift: tuple) -> float:
+    """The pixel-picked fit's gap ``d - r1 - r2`` of a dimer row whose lobes carry the
+    whitened fit's offsets ``shift`` (:attr:`_FrameResult.dimer_shift`): the gap whose
+    texture bias is the same in every frame of a movie, which the contact backfill needs
+    (the whitened offsets change at contact, where the neck enters the whitened fit)."""
+    if not any(shift):
+        return row["center_distance_nm"] - row["r1_nm"] - row["r2_nm"]
+    sx1, sy1, sr1, sx2, sy2, sr2 = shift
+    d = math.hypot(row["x2_nm"] - sx2 - row["x1_nm"] + sx1, row["y2_nm"] - sy2 - row["y1_nm"] + sy1)
+    return d - (row["r1_nm"] - sr1) - (row["r2_nm"] - sr2)
 
 
 def contact_frame(contact: list[float], frames: list[int], run: int) -> int | None:
@@ -585,8 +565,7 @@ def analyze_movie(
     t0 = time.perf_counter()
     source = _Frames(_FrameStage(movie, opt, ps, drift if opt.drift else None,
                                  frozenset(overlay_at)),
-                     n, workers, opt.dimer_warm_lag,
-                     with_overlays=bool(overlay_at) or opt.dimer_enabled)
+                     n, workers, opt.dimer_warm_lag)
     prev_contact = False
 
     def draw(geom, i, dxy, image=None):
@@ -649,7 +628,7 @@ def analyze_movie(
                     row = dimer.row(i, float(times[i]), geom, method, dflag)
                     d_out.write(row)
                     contact_seq.append(row["contact"])
-                    gap_seq.append(row["center_distance_nm"] - row["r1_nm"] - row["r2_nm"])
+                    gap_seq.append(_picked_gap(row, res.dimer_shift))
                     if (geom is not None and geom.contact and not first_contact_drawn
                             and i not in overlay_at):
                         first_contact_drawn = True
@@ -684,12 +663,9 @@ def analyze_movie(
         "frames_per_s": n / wall if wall > 0 else math.inf,
         "wall_s": wall,
         # Upper bound: pages shared by the forked workers are counted in each process.
-        "peak_memory_mb": _peak_rss_mb() + sum(worker_peaks.values() if source.pool else ())
-        + sum(source.ov_peak.values()),
+        "peak_memory_mb": _peak_rss_mb() + sum(worker_peaks.values() if source.pool else ()),
         "peak_memory_main_mb": _peak_rss_mb(),
         "peak_memory_workers_mb": (sorted(worker_peaks.values()) if source.pool else []),
-        # The process that draws the overlay PNGs (with workers > 1), 0 without one.
-        "peak_memory_overlay_mb": sum(source.ov_peak.values()),
         "workers": workers if source.pool is not None else 1,
         "pixel_size_nm": ps,
         "frame_times_known": bool(np.all(np.isfinite(times))),

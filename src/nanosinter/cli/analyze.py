@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "weighted by the support's measured noise (default on; docs/analysis.md)",
     )
     parser.add_argument(
+        "--gls-report", action=argparse.BooleanOptionalAction, default=None,
+        help="report r1, r2 and the lobe centres with the whitened fit's offsets from the "
+             "pixel-picked lobe fit (default off: helps round particles, not faceted ones; "
+             "needs --gls-gap; docs/analysis.md)",
+    )
+    parser.add_argument(
         "--touch-gap-nm", type=float, default=None, metavar="G",
         help="lobes whose whitened gap is below G are in contact without a neck test "
              "(default 0.2; 0: off)",
@@ -108,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
                       **given(subtract_texture=args.subtract_texture, rim_nm=args.rim_model_nm,
                               texture_min_gap_nm=args.texture_min_gap_nm,
                               contact_backfill_nm=args.contact_backfill_nm,
-                              gls_gap=args.gls_gap, touch_gap_nm=args.touch_gap_nm)),
+                              gls_gap=args.gls_gap, gls_report=args.gls_report,
+                              touch_gap_nm=args.touch_gap_nm)),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
