@@ -1,7 +1,7 @@
 """Analysis speed and memory: frames/s end to end for 1024 x 1024 frames, peak memory vs length.
 
 Run by hand:  .venv/bin/python benchmarks/bench_analysis.py [--frames 50 200] [--size 1024]
-              [--workers N]
+              [--workers N] [--repeat K]
 Profile:      .venv/bin/python benchmarks/bench_analysis.py --profile-stage 50
               (cProfile of one worker's per-frame work, in one process)
 
@@ -19,6 +19,10 @@ machine shared with other jobs the wall clock understates the speed; the CPU fig
 the rate two idle cores would reach, ``1 / max(main CPU per frame, total CPU per frame / 2)``
 ("2-core bound"). Peak RSS: the calling process plus each worker (an upper bound: pages the
 forked processes share are counted in each).
+
+``--repeat K`` runs each length K times (fresh processes, interleaved) and adds a line with the
+median and the best wall-clock frames/s: on a virtual machine shared with other tenants the
+same code varies by +-15 % from run to run (steal time; the CPU seconds per frame vary too).
 """
 
 from __future__ import annotations
@@ -162,6 +166,8 @@ def main() -> None:
                     help="worker processes (default: all cores)")
     ap.add_argument("--profile-stage", type=int, default=None, metavar="N",
                     help="instead: cProfile one worker's per-frame work over N frames")
+    ap.add_argument("--repeat", type=int, default=1, metavar="K",
+                    help="run each length K times; print the median and best frames/s")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.profile_stage is not None:
@@ -173,12 +179,14 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cores visible: {os.cpu_count()}, load average {load:.1f} before the run "
           "(other jobs share the cores when it is above ~0.5)")
-    for n in args.frames:
+    fps: dict[int, list[float]] = {n: [] for n in args.frames}
+    for n in [n for _ in range(max(args.repeat, 1)) for n in args.frames]:
         cmd = [sys.executable, __file__, "--child", str(n), "--size", str(args.size)]
         if args.workers is not None:
             cmd += ["--workers", str(args.workers)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
+        fps[n].append(r["frames_per_s"])
         main, total = r["main_cpu_ms_per_frame"], r["total_cpu_ms_per_frame"]
         bound = 1e3 / max(main, total / 2)
         workers_mb = "+".join(f"{v:.0f}" for v in r["peak_memory_workers_mb"]) or "-"
@@ -189,6 +197,10 @@ def main() -> None:
               f"+ workers {workers_mb}); "
               f"contact frame {r['contact_frame']}, "
               f"merges {r['n_merges']}")
+    if args.repeat > 1:
+        for n, v in fps.items():
+            print(f"{n:5d} frames: {len(v)} runs, frames/s median {np.median(v):.1f}, best "
+                  f"{max(v):.1f}, worst {min(v):.1f}")
 
 
 if __name__ == "__main__":
