@@ -155,7 +155,7 @@ def _profile_stage(n: int, size: int, top: int = 25) -> None:
     prof.disable()
     print(f"stage CPU {1e3 * (time.process_time() - t0) / n:.1f} ms/frame over {n} frames "
           "(profiled)")
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(top)
 
 
 def main() -> None:
