@@ -170,3 +170,24 @@ def test_no_geometry_no_matplotlib(tmp_path, monkeypatch):
     rgb = _render(tmp_path, _noisy(64), None, pixel_size_nm=0.6, title="frame 0, t = 0 s")
     assert not any(m.any() for m in _masks(rgb).values())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ov.png"]
+
+
+def test_legend_moves_to_the_corner_where_it_hides_no_circle(tmp_path):
+    """With lobe 2 in the top-right corner the legend goes elsewhere: the whole dashed green
+    circle stays visible and the legend's dark box sits top left."""
+    n_px, ps_nm = 512, 0.1
+    width_nm = n_px * ps_nm
+    c1_nm, c2_nm = (0.4 * width_nm, 0.6 * width_nm), (0.8 * width_nm, 0.18 * width_nm)
+    geom = _geometry(c1_nm, c2_nm, 0.1 * width_nm, 0.12 * width_nm, contact=False)
+    rgb = _render(tmp_path, _noisy(n_px), geom, pixel_size_nm=ps_nm, title="")
+    green = _masks(rgb)["green"]
+    yx = np.argwhere(green)
+    centre = np.array([c2_nm[1], c2_nm[0]]) / ps_nm
+    ring = np.abs(np.hypot(*(yx - centre).T) - 0.12 * width_nm / ps_nm) < 4
+    # Dashes cover about half of the outline: every one of 16 arcs of the circle has some.
+    ang = np.arctan2(*(yx[ring] - centre).T)
+    hist, _ = np.histogram(ang, bins=16, range=(-np.pi, np.pi))
+    assert np.all(hist > 0), hist
+    # ... and the legend is not in the top-right corner: its dark box is elsewhere.
+    corner = rgb[4:40, -200:-4].mean()
+    assert corner > rgb[4:40, 4:200].mean(), "legend box should sit top left"

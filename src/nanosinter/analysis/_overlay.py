@@ -132,6 +132,18 @@ def _length_label(length_nm: float) -> str:
     return f"{length_nm:g} nm"
 
 
+def _covered(corner: tuple[int, int], box_w: int, box_h: int,
+             circles: list[tuple[float, float, float]]) -> int:
+    """How many of 12 x 6 points spread over a box at ``corner`` lie on or within 4 px of
+    one of ``circles`` ((x, y, radius), picture pixels): what a legend there would hide."""
+    gx, gy = np.meshgrid(corner[0] + np.linspace(0, box_w, 12),
+                         corner[1] + np.linspace(0, box_h, 6))
+    near = np.zeros(gx.shape, bool)
+    for cx, cy, r in circles:
+        near |= np.hypot(gx - cx, gy - cy) < r + 4.0
+    return int(near.sum())
+
+
 def _blend_box(pic, box: tuple[int, int, int, int], grey: int, alpha: float) -> None:
     """Darken (or lighten) ``box`` of ``pic`` towards ``grey`` with opacity ``alpha``."""
     from PIL import Image
@@ -204,11 +216,13 @@ def write_overlay(
                 (xy_nm[1] / ps_nm + dy_px + 0.5) * scale - 0.5)
 
     legend: list[tuple[tuple[int, int, int] | None, bool, str]] = []
+    circles: list[tuple[float, float, float]] = []  # (x, y, radius) in picture pixels
     if geom is not None and ps_ok:
         for xy, r_nm, colour, name in ((geom.lobe1_xy_nm, geom.r1_nm, _RED, "r1"),
                                        (geom.lobe2_xy_nm, geom.r2_nm, _LIME, "r2")):
             if np.isfinite(r_nm) and np.isfinite(xy[0]) and np.isfinite(xy[1]):
                 _dashed_circle(draw, to_pic(xy), r_nm / ps_nm * scale, colour, pic.size)
+                circles.append((*to_pic(xy), r_nm / ps_nm * scale))
                 legend.append((colour, True, f"{name} = {r_nm:.2f} nm"))
         if (geom.contact and np.isfinite(geom.neck_radius_nm)
                 and np.isfinite(geom.lobe2_xy_nm[0]) and np.isfinite(geom.neck_xy_nm[0])):
@@ -236,7 +250,11 @@ def write_overlay(
         text_w = max(font.getlength(t) for _, _, t in legend)
         box_w = int(pad + sample_px + pad + text_w + pad + 1)
         box_h = int(pad + line_h * len(legend) + pad - (line_h - fsize_px) // 2)
-        x0, y0 = w_px - margin_px - box_w, margin_px
+        # The corner (top right, top left, bottom right; the scale bar has the bottom left)
+        # where the legend hides the least of the circles.
+        corners = [(w_px - margin_px - box_w, margin_px), (margin_px, margin_px),
+                   (w_px - margin_px - box_w, h_px - margin_px - box_h)]
+        x0, y0 = min(corners, key=lambda c: _covered(c, box_w, box_h, circles))
         _blend_box(pic, (x0, y0, x0 + box_w, y0 + box_h), _STRIP_GREY, _LEGEND_ALPHA)
         for k, (colour, dashed, text) in enumerate(legend):
             yc = y0 + pad + k * line_h + fsize_px // 2
