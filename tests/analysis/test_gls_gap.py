@@ -184,3 +184,29 @@ def test_gls_report_moves_only_the_reported_lobes(sintering_runs, tmp_path):
     err_on = np.median(np.abs(d - truth))
     err_off = np.median(np.abs(col(off, "center_distance_nm") - truth))
     assert err_on < err_off - 0.02, (err_on, err_off)
+
+
+def test_no_bridge_across_a_gap_outside_the_sintering_window(tmp_path):
+    """Held-out seed 178: a dark texture patch between lobes 2.5 nm apart passed the bridge
+    test in frame 0 (the picked gap 1.79 nm). The whitened gap (2.58 nm) is outside the
+    paper's 1-2 nm window, so frame 0 is not in contact; without that check
+    (``gls_bridge_gap_nm`` out of reach) it is."""
+    from synth import dimer_sequence, rendered_dimer_movie
+    from table_rows import col, read_csv
+
+    from nanosinter.analysis import AnalysisOptions, analyze_movie
+    from nanosinter.analysis._dimer import DimerOptions
+    from nanosinter.io import Movie
+
+    movie, shapes, _ = rendered_dimer_movie(dimer_sequence(7.0, 6.5), seed=178)
+    assert shapes[0].gap_nm == pytest.approx(2.5)
+    short = Movie(frames=np.asarray(movie.frames)[:1], pixel_size_nm=movie.pixel_size_nm,
+                  frame_times_s=movie.frame_times_s[:1])
+    contact = {}
+    for label, gap_nm in (("default", None), ("unchecked", 50.0)):
+        dimer = DimerOptions() if gap_nm is None else DimerOptions(gls_bridge_gap_nm=gap_nm)
+        out = tmp_path / label
+        analyze_movie(short, out, options=AnalysisOptions(n_overlays=0, workers=1,
+                                                          dimer=dimer))
+        contact[label] = col(read_csv(out / "dimer.csv"), "contact")[0]
+    assert contact == {"default": 0, "unchecked": 1}
