@@ -1181,15 +1181,16 @@ class DimerAnalyzer:
             gv, ge, ok = fit_two_lobes_whitened(
                 tg, xg, yg, rmask, kern_g, start,
                 max_sigma=max(self.opt.lobe_max_blur_nm, 3 * ps) - 0.02, rim_nm=self.opt.rim_nm)
-            if ok and np.isfinite(ge["gap"]) and force:
+            if not (ok and np.isfinite(ge["gap"])):
+                continue
+            if force:
                 return gv["gap"], ge["gap"]  # not carried: later frames as without it
-            if ok and np.isfinite(ge["gap"]):
-                self._gls_delta = {n: gv[n] - v for n, v in picked.items()} | {
-                    "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"],
-                    # Only offsets fitted where the gap decides (not the first frame's, at
-                    # any gap, for gls_report) stand in for a refit of the gate's gap.
-                    "gate": gate}
-                return (gv["gap"], ge["gap"]) if gate else (math.nan, math.nan)
+            self._gls_delta = {n: gv[n] - v for n, v in picked.items()} | {
+                "amp": gv["amp"], "gap": gv["gap"] - gap_pick, "gap_e": ge["gap"],
+                # Only offsets fitted where the gap decides (not the first frame's, at any
+                # gap, for gls_report) stand in for a refit of the gate's gap.
+                "gate": gate}
+            return (gv["gap"], ge["gap"]) if gate else (math.nan, math.nan)
         return math.nan, math.nan
 
     def _texture_step(self, tau_raw, others, fxx, fyy, s_all, t_all, s0, c1, c2, r1v, r2v,

@@ -367,9 +367,8 @@ class _Frames:
     def overlay(self, i: int, geom, path, image: np.ndarray | None = None, **kwargs):
         """Draw the overlay of frame ``i`` (of ``image``, the stage's repaired frame, when
         given) here and now (Pillow: ~25 ms a PNG, less than a process of its own would cost
-        to start); returns a callable for the PNG path."""
-        out = self.stage.overlay(i, None, geom, path, image=image, **kwargs)
-        return lambda: out
+        to start); returns the PNG's path."""
+        return self.stage.overlay(i, None, geom, path, image=image, **kwargs)
 
     def close(self) -> None:
         global _STAGE, _RING
@@ -554,7 +553,7 @@ def analyze_movie(
     contact_seq: list[float] = []
     gap_seq: list[float] = []  # fitted gap d - r1 - r2 of every frame (backfill_contact)
     n_flagged = 0
-    overlay_jobs: list = []
+    overlays: list[str] = []
     first_contact_drawn = False
     workers = int(opt.workers) if opt.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
@@ -570,7 +569,7 @@ def analyze_movie(
 
     def draw(geom, i, dxy, image=None):
         title = f"frame {i}" + (f", t = {times[i]:.3g} s" if math.isfinite(times[i]) else "")
-        overlay_jobs.append(source.overlay(i, geom, out / f"overlay_frame_{i:05d}.png",
+        overlays.append(source.overlay(i, geom, out / f"overlay_frame_{i:05d}.png",
                                            image=image, drift_px=dxy, title=title))
 
     try:
@@ -643,7 +642,6 @@ def analyze_movie(
                 if i in overlay_at:
                     draw(geom, i, dxy, res.image)
             write_events(tracker.finish())
-            overlays = [job() for job in overlay_jobs]
     finally:
         source.close()
     wall = time.perf_counter() - t0
