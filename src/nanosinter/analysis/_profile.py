@@ -674,6 +674,31 @@ def _grid_minimum(cost, grid: np.ndarray) -> tuple[float, float, np.ndarray]:
     return best, curv, costs
 
 
+def _overlap_half_chord(r1: float, r2: float, d: float, r_cap: float) -> float:
+    """Half chord of two overlapping lobe circles (the smallest neck their union has; 0 for
+    circles apart), at most ``r_cap / 2``."""
+    if not (0 < d < r1 + r2):
+        return 0.0
+    xi = (d * d + r1 * r1 - r2 * r2) / (2 * d)
+    return min(math.sqrt(max(r1 * r1 - xi * xi, 0.0)), 0.5 * r_cap)
+
+
+def _rise_distance(cost, grid: np.ndarray, costs: np.ndarray, c_best: float,
+                   rise: float) -> float:
+    """One-sided profile interval of a minimum at ``grid[0]``: the distance along the grid
+    to where ``cost`` first exceeds ``c_best + rise`` (linear between grid points; the
+    unevaluated points of ``costs`` are evaluated on the way). The whole grid's span when the
+    cost never rises that far (nothing measured)."""
+    prev_r, prev_c = float(grid[0]), c_best
+    for j in range(1, grid.size):
+        c = float(costs[j]) if np.isfinite(costs[j]) else float(cost(float(grid[j])))
+        if c - c_best >= rise:
+            frac = (c_best + rise - prev_c) / max(c - prev_c, 1e-300)
+            return float(prev_r + np.clip(frac, 0.0, 1.0) * (grid[j] - prev_r) - grid[0])
+        prev_r, prev_c = float(grid[j]), max(c, c_best)
+    return float(grid[-1] - grid[0])
+
+
 def _neck_model(shape, pixel_size_nm: float, c1_xy, axis_u, r1: float, r2: float, d: float,
                 k: float, sigma: float, rim_amp: float = 0.0, rim_nm: float = 0.0):
     """Model image of a neck of radius ``rn`` on a crop, as a function of ``rn``.
@@ -741,15 +766,24 @@ def fit_neck_image(
     def cost(rn):
         return _scaled_fit(model(rn)[window], data)
 
-    # Global search on a grid of rn from 0 (_grid_minimum).
-    grid = np.linspace(0.0, r_cap, 41)
+    # Global search on a grid of rn (_grid_minimum) from the half chord of overlapping lobe
+    # circles (every smaller radius is the same model, no arc; 0 for lobes apart), so that a
+    # neck the data cannot tell from the lobes' own overlap comes out at that chord.
+    rn_lo = _overlap_half_chord(r1, r2, d, r_cap)
+    grid = np.linspace(rn_lo, r_cap, 41)
     best, curv, costs = _grid_minimum(lambda rn: cost(rn)[0], grid)
     cost0 = float(costs[0])
     h = float(grid[1] - grid[0])
     c_best, off, scale = cost(best)
     s2 = c_best / max(n - 2, 1)
-    # One-sigma error from the curvature of the sum of squares: var = 2 s2 / (d2 SSR / drn2).
-    err = math.sqrt(2 * s2 * inflate / curv) if np.isfinite(curv) and curv > 0 else h
+    # One-sigma error from the curvature of the sum of squares: var = 2 s2 / (d2 SSR / drn2);
+    # at the grid's start, the one-sided profile interval (sum of squares up by s2).
+    if np.isfinite(curv) and curv > 0:
+        err = math.sqrt(2 * s2 * inflate / curv)
+    elif best == grid[0]:
+        err = _rise_distance(lambda rn: cost(rn)[0], grid, costs, c_best, s2 * inflate)
+    else:
+        err = h
     # Evidence for a neck at all: the drop of the (noise-normalised) sum of squares from the
     # no-neck model (rn = 0) to the best fit, a chi-square-like statistic with one parameter.
     dchi2 = (cost0 - c_best) / max(s2 * inflate, 1e-300)
@@ -1000,16 +1034,18 @@ def fit_neck_rim_image(
     # Grid of 41 radii (_grid_minimum). It starts at the half chord of overlapping lobe
     # circles: every smaller radius is the same model (no arc), so a grid from 0 would
     # spend points on a flat cost that the coarse search can stop on.
-    rn_lo = 0.0
-    if d < r1 + r2:
-        xi = (d * d + r1 * r1 - r2 * r2) / (2 * d)
-        rn_lo = min(math.sqrt(max(r1 * r1 - xi * xi, 0.0)), 0.5 * r_cap)
+    rn_lo = _overlap_half_chord(r1, r2, d, r_cap)
     grid = np.linspace(rn_lo, r_cap, 41)
     best, curv, costs = _grid_minimum(lambda rn: cost(rn)[0], grid)
     h = float(grid[1] - grid[0])
     c_best, off, _scale = cost(best)
     s2 = c_best / max(n - 1, 1)
-    err = math.sqrt(2 * s2 * inflate / curv) if np.isfinite(curv) and curv > 0 else h
+    if np.isfinite(curv) and curv > 0:
+        err = math.sqrt(2 * s2 * inflate / curv)
+    elif best == grid[0]:
+        err = _rise_distance(lambda rn: cost(rn)[0], grid, costs, c_best, s2 * inflate)
+    else:
+        err = h
     dchi2 = (float(costs[0]) - c_best) / max(s2 * inflate, 1e-300)
     return ProfileFit({"rn": best, "b": off, "dchi2": dchi2},
                       {"rn": max(err, 0.0), "b": math.sqrt(s2 / max(n, 1))},
