@@ -13,6 +13,7 @@ from nanosinter._validation import check_choice, check_positive
 from nanosinter.analysis._dimer_fit import fit_dimer_image, half_width, neck_arc
 from nanosinter.analysis._profile import (
     blurred_chord,
+    far_side_bins,
     fit_far_side_rim,
     fit_lobe,
     fit_neck,
@@ -129,6 +130,15 @@ class DimerOptions:
         renderer's 4 % texture it helps only together with ``subtract_texture`` (seeds 1-8
         pooled: neck 0.43 nm with neither, 0.42 with the shell alone, 0.34 with the texture
         subtraction alone, 0.27 with both; docs/analysis.md "Accuracy").
+    rim_pool_decay : float
+        The far-side shell fit (``rim_nm``) pools the far sides' radial profiles of the
+        frames before this one in its chain (``dimer_warm_lag``), each earlier frame's
+        weight multiplied by this factor per frame: the shell's contrast and the blur are
+        the movie's, and one frame at 100 e/A^2 with 4 % texture often hides the shell
+        (amplitude below 3 errors; then the rim-free neck model is used). 0: this frame
+        only (the behaviour before 2026-12-01, latest). 0.8 (chosen, not fitted: a memory of
+        ~5 frames of the chain, 20 frames of the movie, short against the carbon shell's
+        growth under the beam).
     overlap_contact_nm : float
         Lobes whose fitted circles overlap by more than this and 3 standard errors
         (``r1 + r2 - d``) are in contact even when the detection-level outline shows two
@@ -318,6 +328,7 @@ class DimerOptions:
     bridge_sigma: float = 4.0
     gap_window_nm: tuple[float, float] = (1.0, 2.0)
     rim_nm: float = 1.0
+    rim_pool_decay: float = 0.8
     noise_lag_nm: float = 2.0
     subtract_texture: bool = True
     texture_highpass_nm: float = 1.0
@@ -347,6 +358,9 @@ class DimerOptions:
         check_positive("denoise_sigma_px", self.denoise_sigma_px, allow_zero=True)
         check_positive("contact_sigma", self.contact_sigma)
         check_positive("rim_nm", self.rim_nm, allow_zero=True)
+        check_positive("rim_pool_decay", self.rim_pool_decay, allow_zero=True)
+        if self.rim_pool_decay >= 1:
+            raise InputError(f"rim_pool_decay must be below 1, got {self.rim_pool_decay}")
         check_positive("noise_lag_nm", self.noise_lag_nm)
         check_positive("texture_highpass_nm", self.texture_highpass_nm, allow_zero=True)
         check_positive("texture_smooth_nm", self.texture_smooth_nm, allow_zero=True)
@@ -885,7 +899,8 @@ class DimerAnalyzer:
         sig = 0.5 * (f1.values["sigma"] + f2.values["sigma"])
         off = 0.5 * (f1.values["b"] + f2.values["b"])
         rim_prev = (warm[3] if (warm is not None and len(warm) > 3) else None)
-        self._warm = (k, sig, off, rim_prev)
+        bins_prev = (warm[4] if (warm is not None and len(warm) > 4) else None)
+        self._warm = (k, sig, off, rim_prev, bins_prev)
         # Neck: contrast across the line of centres in a slab at the neck (full resolution),
         # on the radical line of the two lobe circles (the narrowest place of two spheres;
         # the middle of the gap before contact).
@@ -984,12 +999,22 @@ class DimerAnalyzer:
             return ni if np.isfinite(ni.values["rn"]) else None
 
         rim_cache: list = []
+        bins_cache: list = []
 
-        def far_side_rim():
+        def pooled_bins():
+            # This frame's far-side profile bins added to the chain's earlier ones (weight
+            # rim_pool_decay per frame of the chain): the carbon shell and the blur belong
+            # to the movie, the shot noise and the texture along the far sides to the frame.
+            if not bins_cache:
+                now = far_bins()
+                if bins_prev is not None and bins_prev.shape == now.shape:
+                    now = now + self.opt.rim_pool_decay * bins_prev
+                bins_cache.append(now)
+            return bins_cache[0]
+
+        def far_bins():
             # Far halves of both lobes (away from the other lobe): only the carbon shell is
             # outside the particle there.
-            if rim_cache:
-                return rim_cache[0]
             e_l, tau_l, lobe_l = [], [], []
             for j, (c, rad, sgn) in enumerate(((c1, r1v, 1.0), (c2, r2v, -1.0))):
                 rx, ry = fxx - c[0], fyy - c[1]
@@ -1000,13 +1025,20 @@ class DimerAnalyzer:
                 e_l.append(e[far])
                 tau_l.append(tau_raw[far])
                 lobe_l.append(np.full(int(far.sum()), j))
+            return far_side_bins(np.concatenate(e_l), np.concatenate(tau_l),
+                                 np.concatenate(lobe_l), rim_nm=self.opt.rim_nm)
+
+        def far_side_rim():
+            if rim_cache:
+                return rim_cache[0]
             # Started from the previous frame's shell and blur when known (a few evaluations
             # instead of ~15 iterations; the same minimum).
             start = rim_prev if rim_prev is not None else {}
-            fr = fit_far_side_rim(np.concatenate(e_l), np.concatenate(tau_l),
-                                  np.concatenate(lobe_l), (r1v, r2v),
+            fr = fit_far_side_rim(None, None, None, (r1v, r2v),
                                   k0=start.get("k", k), sigma0=start.get("sigma", 0.2),
-                                  amp0=start.get("amp", 0.02), rim_nm=self.opt.rim_nm)
+                                  amp0=start.get("amp", 0.02), rim_nm=self.opt.rim_nm,
+                                  bins=pooled_bins() if self.opt.rim_pool_decay > 0
+                                  else far_bins())
             v = fr.values
             # The shell must be seen (amplitude above 3 errors): where the far sides'
             # texture hides it the fit puts the rim into a blur of 0.5-0.65 nm with no
@@ -1017,7 +1049,8 @@ class DimerAnalyzer:
                         and v["amp"] > 3.0 * fr.errors["amp"])
             rim_cache.append(fr if good else None)
             if good:
-                self._warm = (*self._warm[:3], {n: v[n] for n in ("k", "sigma", "amp")})
+                self._warm = (*self._warm[:3], {n: v[n] for n in ("k", "sigma", "amp")},
+                              *self._warm[4:])
             return rim_cache[0]
 
         ni = None
@@ -1114,6 +1147,9 @@ class DimerAnalyzer:
             else:
                 # Lobes farther apart: the gap is support + rims only.
                 self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
+        if self.opt.rim_pool_decay > 0 and self.opt.rim_nm > 0:
+            # Every frame's far sides join the pool, also where no neck is fitted.
+            self._warm = (*self._warm[:4], pooled_bins())
         return finish(contact, ni, flags)
 
     def _whitened_gap(self, tb, xx, yy, ob, sup_b, b, picked,

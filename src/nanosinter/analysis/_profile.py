@@ -683,6 +683,19 @@ def _overlap_half_chord(r1: float, r2: float, d: float, r_cap: float) -> float:
     return min(math.sqrt(max(r1 * r1 - xi * xi, 0.0)), 0.5 * r_cap)
 
 
+def _grid_error(cost, grid: np.ndarray, best: float, curv: float, costs: np.ndarray,
+                c_best: float, var: float) -> float:
+    """One-sigma error of a :func:`_grid_minimum` minimiser of a sum of squares whose noise
+    variance is ``var``: from its curvature, ``sqrt(2 var / curv)``; at the grid's start, the
+    one-sided profile interval (:func:`_rise_distance`, the sum of squares up by ``var``);
+    otherwise (no convex parabola) one grid step."""
+    if np.isfinite(curv) and curv > 0:
+        return math.sqrt(2 * var / curv)
+    if best == grid[0]:
+        return _rise_distance(cost, grid, costs, c_best, var)
+    return float(grid[1] - grid[0])
+
+
 def _rise_distance(cost, grid: np.ndarray, costs: np.ndarray, c_best: float,
                    rise: float) -> float:
     """One-sided profile interval of a minimum at ``grid[0]``: the distance along the grid
@@ -776,14 +789,7 @@ def fit_neck_image(
     h = float(grid[1] - grid[0])
     c_best, off, scale = cost(best)
     s2 = c_best / max(n - 2, 1)
-    # One-sigma error from the curvature of the sum of squares: var = 2 s2 / (d2 SSR / drn2);
-    # at the grid's start, the one-sided profile interval (sum of squares up by s2).
-    if np.isfinite(curv) and curv > 0:
-        err = math.sqrt(2 * s2 * inflate / curv)
-    elif best == grid[0]:
-        err = _rise_distance(lambda rn: cost(rn)[0], grid, costs, c_best, s2 * inflate)
-    else:
-        err = h
+    err = _grid_error(lambda rn: cost(rn)[0], grid, best, curv, costs, c_best, s2 * inflate)
     # Evidence for a neck at all: the drop of the (noise-normalised) sum of squares from the
     # no-neck model (rn = 0) to the best fit, a chi-square-like statistic with one parameter.
     dchi2 = (cost0 - c_best) / max(s2 * inflate, 1e-300)
@@ -892,15 +898,37 @@ def _far_side_jacobian(p, radii, centres, w, offs, rim_nm, lo, hi, parts=None):
     return jac
 
 
+def far_side_bins(e_nm: np.ndarray, tau: np.ndarray, lobe: np.ndarray, *, rim_nm: float = 1.0,
+                  bin_nm: float = 0.05) -> np.ndarray:
+    """Pixel counts and contrast sums of the far sides per lobe and ``bin_nm`` bin of the
+    distance ``e_nm`` outside the fitted circle (``-1.5 .. rim_nm + 1.5`` nm): an array
+    (2, 2, nb), ``[0]`` the counts and ``[1]`` the sums, so that frames can be pooled by
+    adding (:func:`fit_far_side_rim` ``bins``)."""
+    e_nm = np.asarray(e_nm, dtype=np.float64)
+    tau = np.asarray(tau, dtype=np.float64)
+    lobe = np.asarray(lobe).astype(int)
+    lo_e, hi_e = -1.5, rim_nm + 1.5
+    nb = round((hi_e - lo_e) / bin_nm)
+    idx = np.floor((e_nm - lo_e) / bin_nm).astype(int)
+    ok = (idx >= 0) & (idx < nb)
+    flat = lobe[ok] * nb + idx[ok]
+    cnt = np.bincount(flat, minlength=2 * nb).reshape(2, nb).astype(np.float64)
+    tot = np.bincount(flat, weights=tau[ok], minlength=2 * nb).reshape(2, nb)
+    return np.stack([cnt, tot])
+
+
 def fit_far_side_rim(
-    e_nm: np.ndarray, tau: np.ndarray, lobe: np.ndarray, radii, *, k0: float,
-    sigma0: float = 0.2, amp0: float = 0.02, rim_nm: float = 1.0, bin_nm: float = 0.05,
+    e_nm: np.ndarray | None, tau: np.ndarray | None, lobe: np.ndarray | None, radii, *,
+    k0: float, sigma0: float = 0.2, amp0: float = 0.02, rim_nm: float = 1.0,
+    bin_nm: float = 0.05, bins: np.ndarray | None = None,
 ) -> ProfileFit:
     """Carbon-shell contrast and blur from the lobes' far sides (where only the rim is outside).
 
     ``e_nm`` is each pixel's distance outside its lobe's fitted circle (negative inside),
-    ``lobe`` (0 or 1) its lobe, ``radii`` the fitted radii. The mean contrast per ``bin_nm``
-    bin of ``e`` is fitted with the blurred radial profile of a sphere in a carbon shell of
+    ``lobe`` (0 or 1) its lobe, ``radii`` the fitted radii; or, instead of the three,
+    ``bins`` from :func:`far_side_bins` (summed over frames to pool them; ``tau.size`` in the
+    result is then the pooled pixel count). The mean contrast per ``bin_nm`` bin of ``e`` is
+    fitted with the blurred radial profile of a sphere in a carbon shell of
     thickness ``rim_nm`` (:func:`_far_side_parts`): each lobe's edge shift ``delta``
     (the radius the rim model gives minus the fitted radius), and the shared contrast per nm
     ``k``, shell amplitude ``amp`` (>= 0), blur ``sigma`` and background ``b``. A sphere
@@ -919,16 +947,12 @@ def fit_far_side_rim(
        (2009), ch. 22, doi:10.1007/978-0-387-76501-3 (contrast proportional to mass-thickness,
        so the shell's contrast is its projected chord times the carbon's contrast per nm).
     """
-    e_nm = np.asarray(e_nm, dtype=np.float64)
-    tau = np.asarray(tau, dtype=np.float64)
-    lobe = np.asarray(lobe).astype(int)
+    if bins is None:
+        bins = far_side_bins(e_nm, tau, lobe, rim_nm=rim_nm, bin_nm=bin_nm)
+    cnt, tot = bins
+    n_pix = round(float(cnt.sum()))
     lo_e, hi_e = -1.5, rim_nm + 1.5
     nb = round((hi_e - lo_e) / bin_nm)
-    idx = np.floor((e_nm - lo_e) / bin_nm).astype(int)
-    ok = (idx >= 0) & (idx < nb)
-    flat = lobe[ok] * nb + idx[ok]
-    cnt = np.bincount(flat, minlength=2 * nb).reshape(2, nb)
-    tot = np.bincount(flat, weights=tau[ok], minlength=2 * nb).reshape(2, nb)
     use = cnt >= 5
     mean = np.where(use, tot / np.maximum(cnt, 1), 0.0)
     w = np.sqrt(cnt) * use
@@ -958,7 +982,7 @@ def fit_far_side_rim(
     names = ("delta1", "delta2", "k", "amp", "sigma", "b")
     if not (use[0].sum() >= 10 and use[1].sum() >= 10):
         nan = dict.fromkeys(names, math.nan)
-        return ProfileFit(nan, dict(nan), math.nan, int(tau.size), False)
+        return ProfileFit(nan, dict(nan), math.nan, n_pix, False)
     res = least_squares(resid, p0, bounds=(lo, hi), method="trf",
                         jac=lambda p: _far_side_jacobian(p, radii_a, centres, w, offs, rim_nm,
                                                          lo, hi, parts_at(p)),
@@ -967,7 +991,7 @@ def fit_far_side_rim(
     err = _covariance(res, 1.0)
     return ProfileFit(dict(zip(names, map(float, res.x), strict=True)),
                       dict(zip(names, map(float, err), strict=True)),
-                      float(np.sqrt(np.mean(res.fun**2))), int(tau.size), bool(res.success))
+                      float(np.sqrt(np.mean(res.fun**2))), n_pix, bool(res.success))
 
 
 def outline_distance(s: np.ndarray, t: np.ndarray, r1: float, r2: float, d: float,
@@ -1037,15 +1061,9 @@ def fit_neck_rim_image(
     rn_lo = _overlap_half_chord(r1, r2, d, r_cap)
     grid = np.linspace(rn_lo, r_cap, 41)
     best, curv, costs = _grid_minimum(lambda rn: cost(rn)[0], grid)
-    h = float(grid[1] - grid[0])
     c_best, off, _scale = cost(best)
     s2 = c_best / max(n - 1, 1)
-    if np.isfinite(curv) and curv > 0:
-        err = math.sqrt(2 * s2 * inflate / curv)
-    elif best == grid[0]:
-        err = _rise_distance(lambda rn: cost(rn)[0], grid, costs, c_best, s2 * inflate)
-    else:
-        err = h
+    err = _grid_error(lambda rn: cost(rn)[0], grid, best, curv, costs, c_best, s2 * inflate)
     dchi2 = (float(costs[0]) - c_best) / max(s2 * inflate, 1e-300)
     return ProfileFit({"rn": best, "b": off, "dchi2": dchi2},
                       {"rn": max(err, 0.0), "b": math.sqrt(s2 / max(n, 1))},
