@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -41,6 +42,20 @@ DIMER_COLUMNS = (
     "center_distance_nm_err", "gap_nm_err", "volume_nm3_err",
     "x1_nm", "y1_nm", "x2_nm", "y2_nm", "gap_in_window", "method", "flag",
 )
+
+
+class _Warm(NamedTuple):
+    """What a frame's profile fit hands to the next frame of its chain
+    (:meth:`DimerAnalyzer.get_state`)."""
+
+    #: Contrast per nm, blur (nm) and background of the lobe fits (their warm start).
+    k: float
+    sigma: float
+    b: float
+    #: The far-side shell fit's ``k``, ``sigma`` and ``amp`` where it saw the shell, else None.
+    rim: dict | None
+    #: Pooled far-side bins (:func:`far_side_bins`, ``rim_pool_decay``), or None.
+    bins: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -466,7 +481,7 @@ class DimerAnalyzer:
         self._lobes_nm: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._radii: tuple[float, float] | None = None
         #: (k, blur, background, far-side rim fit values or None) of the last frame.
-        self._warm: tuple | None = None
+        self._warm: _Warm | None = None
         self._params: np.ndarray | None = None
         #: TextureMap of the approach frames (``subtract_texture``), else None.
         self._tex = None
@@ -760,7 +775,7 @@ class DimerAnalyzer:
         warm = self._warm if (self._warm is not None and hints is not None) else None
         kw = dict(k0=k0, sigma0=0.2, b0=0.0)
         if warm is not None:
-            kw = dict(k0=warm[0], sigma0=warm[1], b0=warm[2])
+            kw = dict(k0=warm.k, sigma0=warm.sigma, b0=warm.b)
         def make_picks(centres, radii):
             picks = []
             for i, (c, r) in enumerate(zip(centres, radii, strict=True)):
@@ -898,9 +913,9 @@ class DimerAnalyzer:
         k = 0.5 * (f1.values["k"] + f2.values["k"])
         sig = 0.5 * (f1.values["sigma"] + f2.values["sigma"])
         off = 0.5 * (f1.values["b"] + f2.values["b"])
-        rim_prev = (warm[3] if (warm is not None and len(warm) > 3) else None)
-        bins_prev = (warm[4] if (warm is not None and len(warm) > 4) else None)
-        self._warm = (k, sig, off, rim_prev, bins_prev)
+        rim_prev = warm.rim if warm is not None else None
+        bins_prev = warm.bins if warm is not None else None
+        self._warm = _Warm(k, sig, off, rim_prev, bins_prev)
         # Neck: contrast across the line of centres in a slab at the neck (full resolution),
         # on the radical line of the two lobe circles (the narrowest place of two spheres;
         # the middle of the gap before contact).
@@ -1003,8 +1018,9 @@ class DimerAnalyzer:
 
         def pooled_bins():
             # This frame's far-side profile bins added to the chain's earlier ones (weight
-            # rim_pool_decay per frame of the chain): the carbon shell and the blur belong
-            # to the movie, the shot noise and the texture along the far sides to the frame.
+            # rim_pool_decay per frame of the chain; none carried when it is 0): the carbon
+            # shell and the blur belong to the movie, the shot noise and the texture along
+            # the far sides to the frame.
             if not bins_cache:
                 now = far_bins()
                 if bins_prev is not None and bins_prev.shape == now.shape:
@@ -1037,8 +1053,7 @@ class DimerAnalyzer:
             fr = fit_far_side_rim(None, None, None, (r1v, r2v),
                                   k0=start.get("k", k), sigma0=start.get("sigma", 0.2),
                                   amp0=start.get("amp", 0.02), rim_nm=self.opt.rim_nm,
-                                  bins=pooled_bins() if self.opt.rim_pool_decay > 0
-                                  else far_bins())
+                                  bins=pooled_bins())
             v = fr.values
             # The shell must be seen (amplitude above 3 errors): where the far sides'
             # texture hides it the fit puts the rim into a blur of 0.5-0.65 nm with no
@@ -1049,8 +1064,7 @@ class DimerAnalyzer:
                         and v["amp"] > 3.0 * fr.errors["amp"])
             rim_cache.append(fr if good else None)
             if good:
-                self._warm = (*self._warm[:3], {n: v[n] for n in ("k", "sigma", "amp")},
-                              *self._warm[4:])
+                self._warm = self._warm._replace(rim={n: v[n] for n in ("k", "sigma", "amp")})
             return rim_cache[0]
 
         ni = None
@@ -1149,7 +1163,7 @@ class DimerAnalyzer:
                 self._tex.add(tex_add[0], tex_add[1], *self._tex_ctx)
         if self.opt.rim_pool_decay > 0 and self.opt.rim_nm > 0:
             # Every frame's far sides join the pool, also where no neck is fitted.
-            self._warm = (*self._warm[:4], pooled_bins())
+            self._warm = self._warm._replace(bins=pooled_bins())
         return finish(contact, ni, flags)
 
     def _whitened_gap(self, tb, xx, yy, ob, sup_b, b, picked,

@@ -211,8 +211,9 @@ def write_overlay(
         for xy, r_nm, colour, name in ((geom.lobe1_xy_nm, geom.r1_nm, _RED, "r1"),
                                        (geom.lobe2_xy_nm, geom.r2_nm, _LIME, "r2")):
             if np.isfinite(r_nm) and np.isfinite(xy[0]) and np.isfinite(xy[1]):
-                _dashed_circle(draw, to_pic(xy), r_nm / ps_nm * scale, colour, pic.size)
-                circles.append((*to_pic(xy), r_nm / ps_nm * scale))
+                centre, radius = to_pic(xy), r_nm / ps_nm * scale
+                _dashed_circle(draw, centre, radius, colour, pic.size)
+                circles.append((*centre, radius))
                 legend.append((colour, True, f"{name} = {r_nm:.2f} nm"))
         if (geom.contact and np.isfinite(geom.neck_radius_nm)
                 and np.isfinite(geom.lobe2_xy_nm[0]) and np.isfinite(geom.neck_xy_nm[0])):

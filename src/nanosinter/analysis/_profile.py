@@ -926,11 +926,12 @@ def fit_far_side_rim(
 
     ``e_nm`` is each pixel's distance outside its lobe's fitted circle (negative inside),
     ``lobe`` (0 or 1) its lobe, ``radii`` the fitted radii; or, instead of the three,
-    ``bins`` from :func:`far_side_bins` (summed over frames to pool them; ``tau.size`` in the
-    result is then the pooled pixel count). The mean contrast per ``bin_nm`` bin of ``e`` is
-    fitted with the blurred radial profile of a sphere in a carbon shell of
-    thickness ``rim_nm`` (:func:`_far_side_parts`): each lobe's edge shift ``delta``
-    (the radius the rim model gives minus the fitted radius), and the shared contrast per nm
+    ``bins`` from :func:`far_side_bins` (summed over frames to pool them). The result's
+    ``n_pixels`` is the number of pixels in the bins (pooled: over the frames). The mean
+    contrast per ``bin_nm`` bin of ``e`` is fitted with the blurred radial profile of a
+    sphere in a carbon shell of thickness ``rim_nm`` (:func:`_far_side_parts`): each lobe's
+    edge shift ``delta`` (the radius the rim model gives minus the fitted radius), and the
+    shared contrast per nm
     ``k``, shell amplitude ``amp`` (>= 0), blur ``sigma`` and background ``b``. A sphere
     model without the shell absorbs the rim into a blur 3-5 times the true one (measured on
     the test movies: 0.5-0.8 nm instead of ~0.15 nm), which then fills a concave neck in the
