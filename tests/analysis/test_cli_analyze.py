@@ -77,10 +77,11 @@ def test_analyze_text_output(two_sphere_movie, tmp_path, capsys):
         ["analyze", "{movie}", "--out", "{out}", "--texture-min-gap-nm", "-0.5"],
         ["analyze", "{movie}", "--out", "{out}", "--contact-backfill-nm", "-0.1"],
         ["analyze", "{movie}", "--out", "{out}", "--touch-gap-nm", "-0.2"],
+        ["analyze", "{movie}", "--out", "{out}", "--bridge-dchi2", "-5"],
     ],
     ids=["missing-file", "negative-pixel-size", "zero-fps", "negative-rim",
          "negative-merge-confirm", "negative-texture-gap", "negative-backfill",
-         "negative-touch-gap"],
+         "negative-touch-gap", "negative-bridge-dchi2"],
 )
 def test_analyze_bad_input_is_one_line_exit_2(argv, two_sphere_movie, tmp_path, capsys):
     fill = {"missing": str(tmp_path / "nope.tif"), "out": str(tmp_path / "o"),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sfft
+from scipy import ndimage as ndi
 from scipy.optimize import least_squares
 
 
@@ -385,6 +386,31 @@ def whitening_filter(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return 1.0 / np.sqrt(np.maximum(spec, 1e-3 * float(spec.max())))
 
 
+def _masked_whitener(kernel: np.ndarray, shape_in: tuple[int, int], rows, cols):
+    """``whiten(stack)``: each row of ``stack`` (values at the pixels ``rows``, ``cols`` of an
+    image of ``shape_in``) zero-filled and whitened by :func:`whitening_filter` of ``kernel``;
+    returns the whitened images flattened, one row each.
+
+    The image is padded by a quarter of the kernel's reach (the whitening filter's own reach
+    is a few pixels, and a fitted region's border is ~1 nm of zero-filled pixels already), so
+    nothing wraps round. Single-precision transforms (~2x faster); the rows come back in
+    double precision for the normal equations.
+    """
+    ny, nx = shape_in
+    lag = kernel.shape[0] // 2
+    shape = (sfft.next_fast_len(ny + lag // 2, real=True),
+             sfft.next_fast_len(nx + lag // 2, real=True))
+    wf32 = whitening_filter(kernel, shape).astype(np.float32)
+
+    def whiten(stack):
+        img = np.zeros((stack.shape[0], *shape), np.float32)
+        img[:, rows, cols] = stack
+        out = np.fft.irfft2(np.fft.rfft2(img, axes=(1, 2)) * wf32, s=shape, axes=(1, 2))
+        return out.reshape(stack.shape[0], -1).astype(np.float64)
+
+    return whiten
+
+
 def fit_two_lobes_whitened(
     tau: np.ndarray, xx: np.ndarray, yy: np.ndarray, mask: np.ndarray, kernel: np.ndarray,
     start: dict[str, float], *, max_sigma: float = 1.5, rim_nm: float = 0.0,
@@ -421,27 +447,11 @@ def fit_two_lobes_whitened(
     """
     names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
     npar = len(names)
-    ny, nx = tau.shape
-    lag = kernel.shape[0] // 2
-    # Padded by a quarter of the kernel's reach: the whitening filter's own reach is a few
-    # pixels, and the region's border is ~1 nm of zero-filled pixels already.
-    shape = (sfft.next_fast_len(ny + lag // 2, real=True),
-             sfft.next_fast_len(nx + lag // 2, real=True))
-    wf = whitening_filter(kernel, shape)
     m = np.asarray(mask, bool)
     rows, cols = np.nonzero(m)
     xs, ys = xx[m], yy[m]
     data = np.asarray(tau, np.float64)[m]
-
-    wf32 = wf.astype(np.float32)
-
-    def whiten(stack):
-        # stack (q, n_mask) -> (q, padded pixels): each image zero-filled and whitened (single
-        # precision transforms, ~2x faster; the normal equations are formed in double).
-        img = np.zeros((stack.shape[0], *shape), np.float32)
-        img[:, rows, cols] = stack
-        out = np.fft.irfft2(np.fft.rfft2(img, axes=(1, 2)) * wf32, s=shape, axes=(1, 2))
-        return out.reshape(stack.shape[0], -1).astype(np.float64)
+    whiten = _masked_whitener(kernel, tau.shape, rows, cols)
 
     class _Lazy(dict):
         # The whitened Jacobian is transformed only when the fit asks for it (after an
@@ -458,38 +468,7 @@ def fit_two_lobes_whitened(
         key = tuple(float(v) for v in p)
         if state.get("key") == key:
             return state["out"]
-        x1, y1, r1, x2, y2, r2, k, b, s, amp = key
-        sa = abs(s) + 0.02
-        ds = 1.0 if s >= 0 else -1.0
-        model = np.full(data.size, b)
-        jac = np.zeros((npar + 1, data.size))
-        e_l, de_l = [], []
-        for j, (x, y, r) in enumerate(((x1, y1, r1), (x2, y2, r2))):
-            ex, ey = xs - x, ys - y
-            rho = np.hypot(ex, ey)
-            c, dc_drho, dc_dr, dc_ds = chord_tables(rho, abs(r), sa)
-            g = -k * dc_drho / np.maximum(rho, 1e-9)
-            model += k * c
-            jac[3 * j] = g * ex
-            jac[3 * j + 1] = g * ey
-            jac[3 * j + 2] = k * dc_dr * (1.0 if r >= 0 else -1.0)
-            jac[6] += c
-            jac[8] += k * dc_ds * ds
-            e_l.append(rho - abs(r))
-            # d e / d (x, y, r) of this lobe
-            de_l.append((-ex / np.maximum(rho, 1e-9), -ey / np.maximum(rho, 1e-9)))
-        jac[7] = 1.0
-        if rim_nm > 0:
-            near = e_l[0] <= e_l[1]
-            e = np.where(near, e_l[0], e_l[1])
-            prof, dprof = _shell_profile(e, rim_nm, sa)
-            model += amp * prof
-            jac[9] = prof
-            for j, sel in ((0, near), (1, ~near)):
-                gx, gy = de_l[j]
-                jac[3 * j] += np.where(sel, amp * dprof * gx, 0.0)
-                jac[3 * j + 1] += np.where(sel, amp * dprof * gy, 0.0)
-                jac[3 * j + 2] += np.where(sel, -amp * dprof, 0.0)
+        model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
         jac[npar] = model - data
         out = _Lazy(resid=whiten(jac[npar:])[0], _jac=jac)
         state.update(key=key, out=out)
@@ -526,6 +505,222 @@ def fit_two_lobes_whitened(
     errs["gap"] = float(math.sqrt(max(grad_g @ cov @ grad_g, 0.0)))
     ok = bool(res.success and np.all(np.isfinite(x)) and np.all(np.isfinite(cov)))
     return vals, errs, ok
+
+
+def fit_dimer_whitened(
+    tau: np.ndarray, xx: np.ndarray, yy: np.ndarray, mask: np.ndarray, kernel: np.ndarray,
+    start: dict[str, float], *, max_sigma: float = 1.5, rim_nm: float = 0.0,
+    rn_starts: tuple[float, ...] = (1.0, 2.5), supersample: int = 2,
+) -> tuple[dict[str, float], dict[str, float], float]:
+    """Two lobes joined by a neck, fitted to the whole region by generalised least squares,
+    and the evidence for the neck: the whitened sum of squares' drop from no neck.
+
+    The model of :func:`fit_two_lobes_whitened` (two blurred projected chords, background,
+    carbon shell outside the nearer circle) plus the neck: the revolved Figure 3g outline
+    (two circles joined by the arc tangent to both whose lowest point is at ``rn``,
+    :func:`nanosinter.analysis._dimer_fit.half_width`) minus the two spheres' chords that
+    the lobe terms add (overlapping lobes: their lens twice), in projected thickness times
+    ``k``, with the shell moved from the circles to that outline
+    (:func:`outline_distance`). The neck term is computed on a ``supersample``-times finer
+    grid in a box of +-4 nm along the line of centres around the gap's middle and +-(smaller
+    radius + 2 nm) across, blurred by the fitted blur and averaged back onto the pixels; its
+    derivatives by the lobe geometry and ``rn`` are finite differences (0.02 nm).
+
+    The no-neck fit (``rn`` = 0: the model is then exactly :func:`fit_two_lobes_whitened`'s)
+    and the neck fits from each of ``rn_starts`` (nm; the lobes from the no-neck solution)
+    are run; the best neck fit is returned (the no-neck fit, ``rn`` = 0 and ``dchi2`` = 0,
+    when none is better or ``rn_starts`` is empty). ``dchi2`` = (no-neck minus neck whitened sum of
+    squares) / (the no-neck fit's whitened residual variance): the generalised likelihood
+    ratio statistic of a neck against none, with the lobes, contrast, blur, shell and
+    background free under both hypotheses; ~chi-square with one degree of freedom (half of
+    it at 0) when the noise model is right and there is no neck.
+
+    Returns ``(values, errors, dchi2)``: values and one-sigma errors keyed as ``start`` plus
+    ``rn``, ``gap`` and ``d`` (the neck fit's), errors scaled by its whitened residual variance.
+
+    References
+    ----------
+    .. [1] S. M. Kay, *Fundamentals of Statistical Signal Processing: Detection Theory*,
+       Prentice Hall 1998, sec. 6.4-6.5 (generalised likelihood ratio test, nuisance
+       parameters).
+    .. [2] Tang et al., Nanomaterials 13, 3082 (2023), Figure 3g, doi:10.3390/nano13243082.
+    """
+    from nanosinter.analysis._dimer_fit import half_width
+
+    names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp", "rn")
+    npar = len(names)
+    m = np.asarray(mask, bool)
+    rows, cols = np.nonzero(m)
+    xs, ys = xx[m], yy[m]
+    data = np.asarray(tau, np.float64)[m]
+    whiten = _masked_whitener(kernel, tau.shape, rows, cols)
+    ny, nx = tau.shape
+    g = float(xx[0, 1] - xx[0, 0]) if nx > 1 else 1.0
+    q = max(int(supersample), 1)
+
+    # The neck box (fixed during the fit: the lobes move by < 1 nm), on a grid q x finer.
+    x1s, y1s, x2s, y2s = start["x1"], start["y1"], start["x2"], start["y2"]
+    d0 = max(math.hypot(x2s - x1s, y2s - y1s), 1e-9)
+    u0 = ((x2s - x1s) / d0, (y2s - y1s) / d0)
+    s_c = (xx - x1s) * u0[0] + (yy - y1s) * u0[1]
+    t_c = -(xx - x1s) * u0[1] + (yy - y1s) * u0[0]
+    smid = start["r1"] + 0.5 * (d0 - start["r1"] - start["r2"])
+    box = (np.abs(s_c - smid) <= 4.0) & (np.abs(t_c) <= min(start["r1"], start["r2"]) + 2.0)
+    bi, bj = np.nonzero(box)
+    pad = 3
+    i0, i1 = max(int(bi.min()) - pad, 0), min(int(bi.max()) + 1 + pad, ny)
+    j0, j1 = max(int(bj.min()) - pad, 0), min(int(bj.max()) + 1 + pad, nx)
+    sub = ((np.arange(q) + 0.5) / q - 0.5) * g
+    fxx, fyy = np.meshgrid((xx[0, j0:j1][:, None] + sub[None, :]).ravel(),
+                           (yy[i0:i1, 0][:, None] + sub[None, :]).ravel())
+    in_patch = np.nonzero((rows >= i0) & (rows < i1) & (cols >= j0) & (cols < j1))[0]
+    pr, pc = rows[in_patch] - i0, cols[in_patch] - j0
+
+    def raw_shell(e):
+        return np.where((e > 0) & (e < rim_nm), np.sqrt(np.clip(rim_nm - e, 0.0, None)), 0.0)
+
+    def neck_raw(geo):
+        # Projected thickness and shell of the neck outline minus those of the two circles.
+        x1, y1, r1, x2, y2, r2, rn = geo
+        d = max(math.hypot(x2 - x1, y2 - y1), 1e-9)
+        u = ((x2 - x1) / d, (y2 - y1) / d)
+        s = (fxx - x1) * u[0] + (fyy - y1) * u[1]
+        t = -(fxx - x1) * u[1] + (fyy - y1) * u[0]
+        tt = t * t
+        rho = half_width(s, r1, r2, d, rn)
+        # minus both spheres' chords (the lobe terms add them, overlap lens twice)
+        thick = 2.0 * (np.sqrt(np.clip(rho * rho - tt, 0.0, None))
+                       - np.sqrt(np.clip(r1 * r1 - s * s - tt, 0.0, None))
+                       - np.sqrt(np.clip(r2 * r2 - (s - d) ** 2 - tt, 0.0, None)))
+        if rim_nm <= 0:
+            return thick, None
+        e_c = np.minimum(np.hypot(s, t) - r1, np.hypot(s - d, t) - r2)
+        e_o = outline_distance(s, t, r1, r2, d, rn)
+        shell = np.where(np.abs(t) <= rho, 0.0, raw_shell(e_o)) - raw_shell(e_c)
+        return thick, shell
+
+    def blur_bin(img, sig):
+        out = ndi.gaussian_filter(img, sig * q / g, mode="constant")
+        h, w = out.shape
+        return out.reshape(h // q, q, w // q, q).mean(axis=(1, 3))[pr, pc]
+
+    geo_rows = (0, 1, 2, 3, 4, 5, 10)
+    h_fd = 0.02
+    state: dict = {}
+
+    def evaluate(p):
+        key = tuple(float(v) for v in p)
+        if state.get("key") == key:
+            return state["out"]
+        model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
+        k, s, amp, rn = key[6], key[8], key[9], key[10]
+        sa = abs(s) + 0.02
+        if rn > 0 and in_patch.size:
+            geo = [key[0], key[1], abs(key[2]), key[3], key[4], abs(key[5]), rn]
+            th, sh = neck_raw(geo)
+            nt = blur_bin(th, sa)
+            model[in_patch] += k * nt
+            jac[6, in_patch] += nt
+            base = k * th
+            if sh is not None:
+                ns = blur_bin(sh, sa)
+                model[in_patch] += amp * ns
+                jac[9, in_patch] += ns
+                base = base + amp * sh
+            for gi, pi in enumerate(geo_rows):
+                gp = list(geo)
+                gp[gi] += h_fd
+                th2, sh2 = neck_raw(gp)
+                new = k * th2 + (amp * sh2 if sh2 is not None else 0.0)
+                jac[pi, in_patch] += blur_bin(new - base, sa) / h_fd
+        jac[npar] = model - data
+        w = whiten(jac)
+        out = {"resid": w[npar], "jac": w[:npar].T}
+        state.update(key=key, out=out)
+        return out
+
+    p0 = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
+    p0[8] = max(p0[8] - 0.02, 0.01)
+    r1, r2 = p0[2], p0[5]
+    lo = np.array([p0[0] - 1.0, p0[1] - 1.0, 0.8 * r1, p0[3] - 1.0, p0[4] - 1.0, 0.8 * r2,
+                   0.0, -np.inf, 0.0, -np.inf if rim_nm > 0 else 0.0, 0.0])
+    hi = np.array([p0[0] + 1.0, p0[1] + 1.0, 1.2 * r1, p0[3] + 1.0, p0[4] + 1.0, 1.2 * r2,
+                   np.inf, np.inf, max_sigma, np.inf if rim_nm > 0 else 0.0,
+                   0.95 * min(r1, r2)])
+    p0[10] = 0.0
+    p0 = np.clip(p0, lo, hi)
+    # No neck: rn held at 0 (its Jacobian row is dropped by the bounds' zero width).
+    lo0, hi0 = lo.copy(), hi.copy()
+    hi0[10] = 0.0
+    res0 = _levenberg_marquardt(evaluate, p0, lo0, hi0, max_iter=40)
+    best = None
+    for rn0 in rn_starts:
+        p1 = res0.x.copy()
+        p1[10] = min(float(rn0), hi[10])
+        res = _levenberg_marquardt(evaluate, p1, lo, hi, max_iter=40)
+        if best is None or float(res.fun @ res.fun) < float(best.fun @ best.fun):
+            best = res
+    if best is None or float(best.fun @ best.fun) > float(res0.fun @ res0.fun):
+        best = res0  # no neck start, or none below the no-neck fit: no neck
+    chi0 = float(res0.fun @ res0.fun)
+    chi1 = float(best.fun @ best.fun)
+    dchi2 = (chi0 - chi1) / max(chi0 / max(res0.fun.size - npar + 1, 1), 1e-300)
+    x = best.x.copy()
+    x[8] = abs(x[8]) + 0.02
+    s2 = float(best.fun @ best.fun) / max(best.fun.size - npar, 1)
+    try:
+        cov = np.linalg.pinv(best.jac.T @ best.jac) * s2
+    except np.linalg.LinAlgError:
+        cov = np.full((npar, npar), np.inf)
+    vals = dict(zip(names, (float(v) for v in x), strict=True))
+    errs = dict(zip(names, (float(v) for v in np.sqrt(np.clip(np.diag(cov), 0.0, None))),
+                    strict=True))
+    vals["d"] = math.hypot(x[3] - x[0], x[4] - x[1])
+    vals["gap"] = vals["d"] - x[2] - x[5]
+    return vals, errs, float(dchi2)
+
+
+def _two_lobe_terms(key, xs, ys, data, rim_nm: float, npar: int):
+    """Model and Jacobian rows of two blurred projected chords (shared contrast ``k``,
+    background ``b``, blur ``s``) plus a carbon shell of amplitude ``amp`` outside the nearer
+    circle, at the points ``xs``, ``ys``; ``key`` starts ``x1 y1 r1 x2 y2 r2 k b s amp``.
+
+    Returns ``(model, jac)`` with ``jac`` of ``npar + 1`` rows: one per parameter (in the
+    order of ``key``; rows past ``amp`` zero) and a last row left for the residual.
+    """
+    x1, y1, r1, x2, y2, r2, k, b, s, amp = key[:10]
+    sa = abs(s) + 0.02
+    ds = 1.0 if s >= 0 else -1.0
+    model = np.full(data.size, b)
+    jac = np.zeros((npar + 1, data.size))
+    e_l, de_l = [], []
+    for j, (x, y, r) in enumerate(((x1, y1, r1), (x2, y2, r2))):
+        ex, ey = xs - x, ys - y
+        rho = np.hypot(ex, ey)
+        c, dc_drho, dc_dr, dc_ds = chord_tables(rho, abs(r), sa)
+        g = -k * dc_drho / np.maximum(rho, 1e-9)
+        model += k * c
+        jac[3 * j] = g * ex
+        jac[3 * j + 1] = g * ey
+        jac[3 * j + 2] = k * dc_dr * (1.0 if r >= 0 else -1.0)
+        jac[6] += c
+        jac[8] += k * dc_ds * ds
+        e_l.append(rho - abs(r))
+        # d e / d (x, y, r) of this lobe
+        de_l.append((-ex / np.maximum(rho, 1e-9), -ey / np.maximum(rho, 1e-9)))
+    jac[7] = 1.0
+    if rim_nm > 0:
+        near = e_l[0] <= e_l[1]
+        e = np.where(near, e_l[0], e_l[1])
+        prof, dprof = _shell_profile(e, rim_nm, sa)
+        model += amp * prof
+        jac[9] = prof
+        for j, sel in ((0, near), (1, ~near)):
+            gx, gy = de_l[j]
+            jac[3 * j] += np.where(sel, amp * dprof * gx, 0.0)
+            jac[3 * j + 1] += np.where(sel, amp * dprof * gy, 0.0)
+            jac[3 * j + 2] += np.where(sel, -amp * dprof, 0.0)
+    return model, jac
 
 
 def _shell_profile(e: np.ndarray, rim_nm: float, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -721,8 +916,6 @@ def _neck_model(shape, pixel_size_nm: float, c1_xy, axis_u, r1: float, r2: float
     the model's own outline (:func:`outline_distance`), blurred by a 2-D Gaussian ``sigma``.
     Returns ``(model, r_cap)``; ``rn`` is capped at ``r_cap`` (just below the smaller lobe).
     """
-    from scipy import ndimage as ndi
-
     from nanosinter.analysis._dimer_fit import half_width
 
     s, t = _axis_coordinates(shape, pixel_size_nm, c1_xy, axis_u)

@@ -71,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "needs --gls-gap; docs/analysis.md)",
     )
     parser.add_argument(
+        "--bridge-dchi2", type=float, default=None, metavar="T",
+        help="decide a neck bridging lobes apart by the whole dimer's likelihood-ratio test: "
+             "a bridge where a neck lowers the noise-whitened sum of squares by more than T "
+             "(20 is the calibrated value; default 0: the excess test; ~0.3 s per candidate "
+             "frame; docs/analysis.md)",
+    )
+    parser.add_argument(
         "--touch-gap-nm", type=float, default=None, metavar="G",
         help="lobes whose whitened gap is below G are in contact without a neck test "
              "(default 0.2; 0: off)",
@@ -115,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                               texture_min_gap_nm=args.texture_min_gap_nm,
                               contact_backfill_nm=args.contact_backfill_nm,
                               gls_gap=args.gls_gap, gls_report=args.gls_report,
-                              touch_gap_nm=args.touch_gap_nm)),
+                              touch_gap_nm=args.touch_gap_nm,
+                              gls_bridge_dchi2=args.bridge_dchi2)),
         dimer_enabled=not args.no_dimer,
         overlay_frames=tuple(args.overlay_frames) if args.overlay_frames else None,
         workers=args.workers,
