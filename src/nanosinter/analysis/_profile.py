@@ -386,6 +386,30 @@ def whitening_filter(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return 1.0 / np.sqrt(np.maximum(spec, 1e-3 * float(spec.max())))
 
 
+def _last_call_cached(fn):
+    """``fn(key)`` called as ``fn(p)`` with ``key`` the parameters as a tuple of floats; the
+    last call's result is kept and returned again for the same parameters (the
+    Levenberg-Marquardt loop asks for an accepted point twice)."""
+    state: dict = {}
+
+    def wrapped(p):
+        key = tuple(float(v) for v in p)
+        if state.get("key") != key:
+            state.update(key=key, out=fn(key))
+        return state["out"]
+
+    return wrapped
+
+
+def _whitened_region(tau, xx, yy, mask, kernel):
+    """The pixels of ``mask`` (rows, columns, centres ``xs``, ``ys`` in nm, values of ``tau``)
+    and the whitener of values on them (:func:`_masked_whitener` of ``kernel``)."""
+    m = np.asarray(mask, bool)
+    rows, cols = np.nonzero(m)
+    return (rows, cols, xx[m], yy[m], np.asarray(tau, np.float64)[m],
+            _masked_whitener(kernel, tau.shape, rows, cols))
+
+
 def _masked_whitener(kernel: np.ndarray, shape_in: tuple[int, int], rows, cols):
     """``whiten(stack)``: each row of ``stack`` (values at the pixels ``rows``, ``cols`` of an
     image of ``shape_in``) zero-filled and whitened by :func:`whitening_filter` of ``kernel``;
@@ -447,11 +471,7 @@ def fit_two_lobes_whitened(
     """
     names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
     npar = len(names)
-    m = np.asarray(mask, bool)
-    rows, cols = np.nonzero(m)
-    xs, ys = xx[m], yy[m]
-    data = np.asarray(tau, np.float64)[m]
-    whiten = _masked_whitener(kernel, tau.shape, rows, cols)
+    _rows, _cols, xs, ys, data, whiten = _whitened_region(tau, xx, yy, mask, kernel)
 
     class _Lazy(dict):
         # The whitened Jacobian is transformed only when the fit asks for it (after an
@@ -462,18 +482,24 @@ def fit_two_lobes_whitened(
             self["jac"] = whiten(self.pop("_jac"))[:npar].T
             return self["jac"]
 
-    state: dict = {}
-
-    def evaluate(p):
-        key = tuple(float(v) for v in p)
-        if state.get("key") == key:
-            return state["out"]
+    @_last_call_cached
+    def evaluate(key):
         model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
         jac[npar] = model - data
-        out = _Lazy(resid=whiten(jac[npar:])[0], _jac=jac)
-        state.update(key=key, out=out)
-        return out
+        return _Lazy(resid=whiten(jac[npar:])[0], _jac=jac)
 
+    p0, lo, hi = _lobe_start_bounds(start, max_sigma, rim_nm)
+    p0 = np.clip(p0, lo + 1e-9, hi - 1e-9)
+    res = _levenberg_marquardt(evaluate, p0, lo, hi, max_iter=40)
+    return _lobe_fit_summary(res, names)
+
+
+def _lobe_start_bounds(start, max_sigma: float, rim_nm: float):
+    """Start and bounds of the whitened fits' lobe parameters ``x1 y1 r1 x2 y2 r2 k b sigma
+    amp`` from ``start``: centres within 1 nm, radii within 20 %, the blur below
+    ``max_sigma`` (its start 0.02 nm under the start's, as the fits add 0.02), the shell's
+    amplitude free only with ``rim_nm`` > 0."""
+    names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
     p0 = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
     p0[8] = max(p0[8] - 0.02, 0.01)
     r1, r2 = p0[2], p0[5]
@@ -481,8 +507,15 @@ def fit_two_lobes_whitened(
                    0.0, -np.inf, 0.0, -np.inf if rim_nm > 0 else 0.0])
     hi = np.array([p0[0] + 1.0, p0[1] + 1.0, 1.2 * r1, p0[3] + 1.0, p0[4] + 1.0, 1.2 * r2,
                    np.inf, np.inf, max_sigma, np.inf if rim_nm > 0 else 0.0])
-    p0 = np.clip(p0, lo + 1e-9, hi - 1e-9)
-    res = _levenberg_marquardt(evaluate, p0, lo, hi, max_iter=40)
+    return p0, lo, hi
+
+
+def _lobe_fit_summary(res, names):
+    """(values, one-sigma errors, success) of a whitened fit's result ``res`` (parameters
+    ``names``, the first ten the lobes'), plus the centre distance ``d`` and the gap
+    ``d - r1 - r2`` with their propagated errors; the errors are generalised least squares'
+    (the whitened Jacobian), scaled by the whitened residuals' variance."""
+    npar = len(names)
     x = res.x.copy()
     x[8] = abs(x[8]) + 0.02
     dof = max(res.fun.size - x.size, 1)
@@ -549,11 +582,7 @@ def fit_dimer_whitened(
 
     names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp", "rn")
     npar = len(names)
-    m = np.asarray(mask, bool)
-    rows, cols = np.nonzero(m)
-    xs, ys = xx[m], yy[m]
-    data = np.asarray(tau, np.float64)[m]
-    whiten = _masked_whitener(kernel, tau.shape, rows, cols)
+    rows, cols, xs, ys, data, whiten = _whitened_region(tau, xx, yy, mask, kernel)
     ny, nx = tau.shape
     g = float(xx[0, 1] - xx[0, 0]) if nx > 1 else 1.0
     q = max(int(supersample), 1)
@@ -606,12 +635,9 @@ def fit_dimer_whitened(
 
     geo_rows = (0, 1, 2, 3, 4, 5, 10)
     h_fd = 0.02
-    state: dict = {}
 
-    def evaluate(p):
-        key = tuple(float(v) for v in p)
-        if state.get("key") == key:
-            return state["out"]
+    @_last_call_cached
+    def evaluate(key):
         model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
         k, s, amp, rn = key[6], key[8], key[9], key[10]
         sa = abs(s) + 0.02
@@ -635,19 +661,10 @@ def fit_dimer_whitened(
                 jac[pi, in_patch] += blur_bin(new - base, sa) / h_fd
         jac[npar] = model - data
         w = whiten(jac)
-        out = {"resid": w[npar], "jac": w[:npar].T}
-        state.update(key=key, out=out)
-        return out
+        return {"resid": w[npar], "jac": w[:npar].T}
 
-    p0 = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
-    p0[8] = max(p0[8] - 0.02, 0.01)
-    r1, r2 = p0[2], p0[5]
-    lo = np.array([p0[0] - 1.0, p0[1] - 1.0, 0.8 * r1, p0[3] - 1.0, p0[4] - 1.0, 0.8 * r2,
-                   0.0, -np.inf, 0.0, -np.inf if rim_nm > 0 else 0.0, 0.0])
-    hi = np.array([p0[0] + 1.0, p0[1] + 1.0, 1.2 * r1, p0[3] + 1.0, p0[4] + 1.0, 1.2 * r2,
-                   np.inf, np.inf, max_sigma, np.inf if rim_nm > 0 else 0.0,
-                   0.95 * min(r1, r2)])
-    p0[10] = 0.0
+    p0, lo, hi = _lobe_start_bounds(start, max_sigma, rim_nm)
+    p0, lo, hi = np.append(p0, 0.0), np.append(lo, 0.0), np.append(hi, 0.95 * min(p0[2], p0[5]))
     p0 = np.clip(p0, lo, hi)
     # No neck: rn held at 0 (its Jacobian row is dropped by the bounds' zero width).
     lo0, hi0 = lo.copy(), hi.copy()
@@ -665,18 +682,7 @@ def fit_dimer_whitened(
     chi0 = float(res0.fun @ res0.fun)
     chi1 = float(best.fun @ best.fun)
     dchi2 = (chi0 - chi1) / max(chi0 / max(res0.fun.size - npar + 1, 1), 1e-300)
-    x = best.x.copy()
-    x[8] = abs(x[8]) + 0.02
-    s2 = float(best.fun @ best.fun) / max(best.fun.size - npar, 1)
-    try:
-        cov = np.linalg.pinv(best.jac.T @ best.jac) * s2
-    except np.linalg.LinAlgError:
-        cov = np.full((npar, npar), np.inf)
-    vals = dict(zip(names, (float(v) for v in x), strict=True))
-    errs = dict(zip(names, (float(v) for v in np.sqrt(np.clip(np.diag(cov), 0.0, None))),
-                    strict=True))
-    vals["d"] = math.hypot(x[3] - x[0], x[4] - x[1])
-    vals["gap"] = vals["d"] - x[2] - x[5]
+    vals, errs, _ok = _lobe_fit_summary(best, names)
     return vals, errs, float(dchi2)
 
 
