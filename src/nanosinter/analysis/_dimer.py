@@ -355,11 +355,11 @@ class DimerOptions:
         neck 0.39 nm (0.43), R 30 % (40 %). Off by default: the statistic's tail on
         neck-free frames is the support texture's (31 on seed 2, an isolated false bridge
         in its frames 3-4), so it trades which movies get false bridges rather than
-        removing them, and it costs ~0.3 s per tested frame (the demo's analysis 18 -> 3
+        removing them, and it costs ~0.15 s per tested frame (the demo's analysis 18 -> 5
         frames/s). docs/analysis.md, "The whole dimer's likelihood-ratio test".
     bridge_screen_sigma : float
         The bridge test's excess (in its own standard errors) above which the whole-dimer
-        test of ``gls_bridge_dchi2`` is run (a cheap screen: the test takes ~0.3 s).
+        test of ``gls_bridge_dchi2`` is run (a cheap screen: the test takes ~0.15 s).
     """
 
     method: str = "profile"

@@ -386,6 +386,21 @@ def whitening_filter(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return 1.0 / np.sqrt(np.maximum(spec, 1e-3 * float(spec.max())))
 
 
+class _LazyJac(dict):
+    """``{"resid": resid, "jac": ...}`` whose ``jac`` is made by ``make_jac()`` on first
+    access only (a Levenberg-Marquardt step that is rejected never asks for it)."""
+
+    def __init__(self, resid, make_jac):
+        super().__init__(resid=resid)
+        self._make_jac = make_jac
+
+    def __missing__(self, name):
+        if name != "jac":
+            raise KeyError(name)
+        self["jac"] = self._make_jac()
+        return self["jac"]
+
+
 def _last_call_cached(fn):
     """``fn(key)`` called as ``fn(p)`` with ``key`` the parameters as a tuple of floats; the
     last call's result is kept and returned again for the same parameters (the
@@ -473,20 +488,12 @@ def fit_two_lobes_whitened(
     npar = len(names)
     _rows, _cols, xs, ys, data, whiten = _whitened_region(tau, xx, yy, mask, kernel)
 
-    class _Lazy(dict):
-        # The whitened Jacobian is transformed only when the fit asks for it (after an
-        # accepted step), not for trial steps that are rejected: one image instead of 11.
-        def __missing__(self, name):
-            if name != "jac":
-                raise KeyError(name)
-            self["jac"] = whiten(self.pop("_jac"))[:npar].T
-            return self["jac"]
-
     @_last_call_cached
     def evaluate(key):
         model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
         jac[npar] = model - data
-        return _Lazy(resid=whiten(jac[npar:])[0], _jac=jac)
+        # Whitened Jacobian only for accepted steps: one image instead of 11 per rejected one.
+        return _LazyJac(whiten(jac[npar:])[0], lambda: whiten(jac)[:npar].T)
 
     p0, lo, hi = _lobe_start_bounds(start, max_sigma, rim_nm)
     p0 = np.clip(p0, lo + 1e-9, hi - 1e-9)
@@ -641,7 +648,8 @@ def fit_dimer_whitened(
         model, jac = _two_lobe_terms(key, xs, ys, data, rim_nm, npar)
         k, s, amp, rn = key[6], key[8], key[9], key[10]
         sa = abs(s) + 0.02
-        if rn > 0 and in_patch.size:
+        neck = rn > 0 and in_patch.size > 0
+        if neck:
             geo = [key[0], key[1], abs(key[2]), key[3], key[4], abs(key[5]), rn]
             th, sh = neck_raw(geo)
             nt = blur_bin(th, sa)
@@ -653,15 +661,21 @@ def fit_dimer_whitened(
                 model[in_patch] += amp * ns
                 jac[9, in_patch] += ns
                 base = base + amp * sh
-            for gi, pi in enumerate(geo_rows):
-                gp = list(geo)
-                gp[gi] += h_fd
-                th2, sh2 = neck_raw(gp)
-                new = k * th2 + (amp * sh2 if sh2 is not None else 0.0)
-                jac[pi, in_patch] += blur_bin(new - base, sa) / h_fd
         jac[npar] = model - data
-        w = whiten(jac)
-        return {"resid": w[npar], "jac": w[:npar].T}
+
+        def whitened_jacobian():
+            # The neck term's finite differences (7 neck images) and the whitening only
+            # for accepted steps (Levenberg-Marquardt rejects about half its trial steps).
+            if neck:
+                for gi, pi in enumerate(geo_rows):
+                    gp = list(geo)
+                    gp[gi] += h_fd
+                    th2, sh2 = neck_raw(gp)
+                    new = k * th2 + (amp * sh2 if sh2 is not None else 0.0)
+                    jac[pi, in_patch] += blur_bin(new - base, sa) / h_fd
+            return whiten(jac[:npar]).T
+
+        return _LazyJac(whiten(jac[npar:])[0], whitened_jacobian)
 
     p0, lo, hi = _lobe_start_bounds(start, max_sigma, rim_nm)
     p0, lo, hi = np.append(p0, 0.0), np.append(lo, 0.0), np.append(hi, 0.95 * min(p0[2], p0[5]))

@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bridge-dchi2", type=float, default=None, metavar="T",
         help="decide a neck bridging lobes apart by the whole dimer's likelihood-ratio test: "
              "a bridge where a neck lowers the noise-whitened sum of squares by more than T "
-             "(20 is the calibrated value; default 0: the excess test; ~0.3 s per candidate "
+             "(20 is the calibrated value; default 0: the excess test; ~0.15 s per candidate "
              "frame; docs/analysis.md)",
     )
     parser.add_argument(
