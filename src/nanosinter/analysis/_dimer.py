@@ -515,7 +515,7 @@ class DimerAnalyzer:
         self.corr_px = max(self.sigma_px, 1.0) * 2.0
         self._lobes_nm: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._radii: tuple[float, float] | None = None
-        #: (k, blur, background, far-side rim fit values or None) of the last frame.
+        #: What the last frame's profile fit hands on (:class:`_Warm`), or None.
         self._warm: _Warm | None = None
         self._params: np.ndarray | None = None
         #: TextureMap of the approach frames (``subtract_texture``), else None.
@@ -1159,11 +1159,9 @@ class DimerAnalyzer:
                         ni = neck_image(rn_fit.values["rn"], half_len=half_len)
                         if ni is None:
                             contact_hi = contact_lo = False
-                decided = ni is not None
             else:
                 if exc > min(self.opt.bridge_sigma, self.opt.contact_sigma) * exc_e:
                     ni = neck_image(rn_fit.values["rn"], half_len=half_len)
-                decided = ni is not None
                 if ni is not None:
                     ok_neck = bool(ni.values["rn"] > max(
                         self.opt.contact_sigma * ni.errors["rn"], self.opt.min_neck_nm)
@@ -1184,7 +1182,7 @@ class DimerAnalyzer:
             # followed down to contact_sigma (sintering necks do not come apart). Both
             # outcomes are kept when the previous frame is not known here (worker process:
             # the caller picks with its own previous frame, ``alternative``).
-            if decided:
+            if ni is not None:
                 if self._prev_contact is None:
                     contact = contact_hi
                     contact_alt = contact_lo if contact_lo != contact_hi else None
@@ -1262,12 +1260,11 @@ class DimerAnalyzer:
         delta = self._gls_delta
         prev = self._warm.glrt if self._warm is not None else None
         start = dict(picked)
-        rn_starts: tuple[float, ...] = (1.0, 2.5)
         if prev is not None:
             # The chain's last neck fit: its offsets from the picked lobes, contrast, blur
-            # and shell (fewer iterations); the neck from both starts all the same (one
-            # start from the last neck stays in its basin: the demo's contact came 6 frames
-            # later with it).
+            # and shell (fewer iterations); the neck still from fit_dimer_whitened's two
+            # starts (one start from the last neck stays in its basin: the demo's contact
+            # came 6 frames later with it).
             start = {n: v + prev[n] if n in lobe else v for n, v in picked.items()} | {
                 n: prev[n] for n in ("k", "sigma", "amp")}
         elif delta is not None and delta.get("gate"):
@@ -1276,7 +1273,7 @@ class DimerAnalyzer:
             gv, _ge, dchi2 = fit_dimer_whitened(
                 tg, xg, yg, rmask, kern_g, start,
                 max_sigma=max(self.opt.lobe_max_blur_nm, 3 * self.ps) - 0.02,
-                rim_nm=self.opt.rim_nm, rn_starts=rn_starts)
+                rim_nm=self.opt.rim_nm)
         except (ValueError, np.linalg.LinAlgError):
             return None
         if not (np.isfinite(dchi2) and np.isfinite(gv["rn"]) and np.isfinite(gv["gap"])):

@@ -570,7 +570,7 @@ def analyze_movie(
     def draw(geom, i, dxy, image=None):
         title = f"frame {i}" + (f", t = {times[i]:.3g} s" if math.isfinite(times[i]) else "")
         overlays.append(source.overlay(i, geom, out / f"overlay_frame_{i:05d}.png",
-                                           image=image, drift_px=dxy, title=title))
+                                       image=image, drift_px=dxy, title=title))
 
     try:
         with contextlib.ExitStack() as stack:

@@ -386,6 +386,10 @@ def whitening_filter(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return 1.0 / np.sqrt(np.maximum(spec, 1e-3 * float(spec.max())))
 
 
+#: Parameters of the whitened two-lobe fits, in their order (:func:`_two_lobe_terms`).
+_LOBE_NAMES = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
+
+
 class _LazyJac(dict):
     """``{"resid": resid, "jac": ...}`` whose ``jac`` is made by ``make_jac()`` on first
     access only (a Levenberg-Marquardt step that is rejected never asks for it)."""
@@ -484,7 +488,7 @@ def fit_two_lobes_whitened(
     the unweighted fit to the pixels away from the gap (toy model of ``tests/analysis``;
     Cramér-Rao bound 0.06 nm).
     """
-    names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
+    names = _LOBE_NAMES
     npar = len(names)
     _rows, _cols, xs, ys, data, whiten = _whitened_region(tau, xx, yy, mask, kernel)
 
@@ -506,8 +510,7 @@ def _lobe_start_bounds(start, max_sigma: float, rim_nm: float):
     amp`` from ``start``: centres within 1 nm, radii within 20 %, the blur below
     ``max_sigma`` (its start 0.02 nm under the start's, as the fits add 0.02), the shell's
     amplitude free only with ``rim_nm`` > 0."""
-    names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp")
-    p0 = np.array([start.get(n, 0.0) for n in names], dtype=np.float64)
+    p0 = np.array([start.get(n, 0.0) for n in _LOBE_NAMES], dtype=np.float64)
     p0[8] = max(p0[8] - 0.02, 0.01)
     r1, r2 = p0[2], p0[5]
     lo = np.array([p0[0] - 1.0, p0[1] - 1.0, 0.8 * r1, p0[3] - 1.0, p0[4] - 1.0, 0.8 * r2,
@@ -587,7 +590,7 @@ def fit_dimer_whitened(
     """
     from nanosinter.analysis._dimer_fit import half_width
 
-    names = ("x1", "y1", "r1", "x2", "y2", "r2", "k", "b", "sigma", "amp", "rn")
+    names = (*_LOBE_NAMES, "rn")
     npar = len(names)
     rows, cols, xs, ys, data, whiten = _whitened_region(tau, xx, yy, mask, kernel)
     ny, nx = tau.shape
