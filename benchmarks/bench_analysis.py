@@ -144,7 +144,8 @@ def _profile_stage(n: int, size: int, top: int = 25) -> None:
                                        bin_factor=_detection_bin(ps)),
                   dimer=replace(opt.dimer, denoise_sigma_px=sig))
     stage = _FrameStage(movie, opt, ps, DriftTracker(bin_factor=opt.drift_bin,
-                                                reference_weight=opt.drift_reference_weight))
+                                                reference_weight=opt.drift_reference_weight,
+                                                whiten=opt.drift_whiten))
     state = stage(0).dimer_state
     frames = np.linspace(0, length - 1, n).round().astype(int)
     prof = cProfile.Profile()

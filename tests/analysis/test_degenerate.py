@@ -107,3 +107,18 @@ def test_bad_inputs_raise_typed_errors(tmp_path):
         analyze_movie(Movie(frames=np.zeros((2, 10, 10))), tmp_path)
     with pytest.raises(InputError, match="no frames"):
         analyze_movie(Movie(frames=np.zeros((0, 10, 10)), pixel_size_nm=0.1), tmp_path)
+
+
+def test_dropped_frame_gives_no_drift(tmp_path):
+    """A dropped frame (zeros and a few hot pixels, as in the real in-situ Au movie's frame
+    177) is flagged and gives no drift; the frames after it keep the drift of those before."""
+    rng = np.random.default_rng(5)
+    frames = [spheres_frame([(10.0, 10.0), (24.0, 12.0)], [5.0, 4.0], rng=i) for i in range(6)]
+    frames[3] = np.zeros_like(frames[0])
+    frames[3][rng.integers(0, 64, 13), rng.integers(0, 80, 13)] = 1000.0
+    _summary, _dimer, rows = _run(np.stack(frames), tmp_path)
+    assert "constant frame" in rows[3]["flags"]
+    dx, dy = col(rows, "drift_x_nm"), col(rows, "drift_y_nm")
+    assert dx[3] == 0.0 and dy[3] == 0.0
+    others = np.delete(np.hypot(dx, dy), 3)
+    assert np.all(others < 0.1), (dx, dy)

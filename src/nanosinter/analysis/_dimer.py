@@ -98,6 +98,12 @@ class DimerOptions:
     min_neck_nm : float
         Smallest neck radius that counts as contact (0.3 nm = 3 pixels at 0.1 nm/px, about the
         resolution of the default renderer; calibrated on the synthetic movies of the tests).
+    rejoin_gap_nm : float
+        After a frame in which the dimer was one particle (on a clean support the carbon rims
+        can join two particles at the detection level across a 2-3 nm gap), a segmented
+        neighbour whose surface gap to it (equivalent circles) is below this becomes its
+        second lobe again. 5 nm: the range of ``pairs.csv`` (``AnalysisOptions.max_pair_gap_nm``);
+        0: off (the one particle is followed alone, as before 2026-12-02).
     max_bridge_gap_nm : float
         Lobes whose fitted gap is wider than ``max_contact_gap_nm`` but below this are tested
         for a bridging neck (a 3-D neck thinner than the lobes, faint in projection, across
@@ -399,6 +405,7 @@ class DimerOptions:
     gls_report: bool = False
     gls_bridge_dchi2: float = 0.0
     bridge_screen_sigma: float = 2.0
+    rejoin_gap_nm: float = 5.0
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, ("profile", "outline", "model"))
@@ -423,6 +430,7 @@ class DimerOptions:
         check_positive("gls_skip_neck_nm", self.gls_skip_neck_nm)
         check_positive("gls_bridge_gap_nm", self.gls_bridge_gap_nm)
         check_positive("gls_bridge_dchi2", self.gls_bridge_dchi2, allow_zero=True)
+        check_positive("rejoin_gap_nm", self.rejoin_gap_nm, allow_zero=True)
         check_positive("bridge_screen_sigma", self.bridge_screen_sigma, allow_zero=True)
         check_positive("touch_gap_nm", self.touch_gap_nm, allow_zero=True)
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
@@ -498,6 +506,80 @@ def bridge_excess(tau, ps, others, c1, c2, r1, r2, *, half_width_nm=1.0, corr_ar
     return float(np.mean(exc)), sd * math.sqrt(max(corr_area_px, 1.0) / n), n
 
 
+def _waist_split(body: np.ndarray, max_waist: float = 0.7) -> np.ndarray | None:
+    """Labels 1, 2 of the two halves of the largest body of the mask ``body`` where it has a
+    waist, else None.
+
+    The markers are the two highest maxima of the (lightly smoothed) distance transform at
+    least a third of the body's largest inscribed radius apart; the halves are their watershed
+    regions (Vincent & Soille 1991, doi:10.1109/34.87344). A waist: each half holds at least
+    a fifth of the body, and the line where they meet is shorter than ``max_waist`` times the
+    smaller half's equivalent diameter (a sphere cut in two meets along its full diameter;
+    two touching spheres along their neck).
+    """
+    from skimage.feature import peak_local_max
+    from skimage.segmentation import watershed
+
+    lab, n = ndi.label(body, structure=np.ones((3, 3), bool))
+    if n == 0:
+        return None
+    if n > 1:
+        lab = (lab == 1 + int(np.argmax(np.bincount(lab.ravel())[1:]))).astype(np.int32)
+    mask = lab > 0
+    dist = ndi.gaussian_filter(ndi.distance_transform_edt(mask), 0.7)
+    peaks = peak_local_max(dist, min_distance=max(2, round(dist.max() / 3)), labels=mask,
+                           num_peaks=2, exclude_border=False)
+    if len(peaks) < 2:
+        return None
+    markers = np.zeros(mask.shape, np.int32)
+    markers[tuple(peaks.T)] = (1, 2)
+    halves = watershed(-dist, markers, mask=mask)
+    areas = np.bincount(halves.ravel(), minlength=3)[1:3]
+    if areas.min() < 0.2 * areas.sum():
+        return None
+    # Pixels of half 1 with a 4-neighbour in half 2: the length of the line where they meet.
+    h1, h2 = halves == 1, halves == 2
+    meet = np.zeros(mask.shape, bool)
+    meet[:-1, :] |= h1[:-1, :] & h2[1:, :]
+    meet[1:, :] |= h1[1:, :] & h2[:-1, :]
+    meet[:, :-1] |= h1[:, :-1] & h2[:, 1:]
+    meet[:, 1:] |= h1[:, 1:] & h2[:, :-1]
+    waist = float(meet.sum())
+    if waist >= max_waist * 2.0 * math.sqrt(areas.min() / math.pi):
+        return None
+    return halves.astype(np.int32)
+
+
+def _split_coverage(cov: np.ndarray, lab: np.ndarray, bodies: list[int],
+                    bin_factor: int = 1) -> np.ndarray:
+    """``cov`` with a cut along the line where two segmented bodies are equidistant.
+
+    Each pixel goes to the body (labels ``bodies[0]``, ``bodies[1]`` in ``lab``) whose
+    nearest pixel is closer (Euclidean distance transform); pixels with a neighbour of the
+    other body's cell are set to 0, widened by ``bin_factor`` pixels so that the cut survives
+    the ``bin_factor`` x ``bin_factor`` block means the outline is traced on (which are
+    returned: the same shape as the binned coverage).
+    """
+    which = np.zeros(lab.shape, np.int8)
+    which[lab == bodies[0]] = 1
+    which[lab == bodies[1]] = 2
+    _, (iy, ix) = ndi.distance_transform_edt(which == 0, return_indices=True)
+    near = which[iy, ix]
+    cut = np.zeros(lab.shape, bool)
+    cut[:-1, :] |= near[:-1, :] != near[1:, :]
+    cut[:, :-1] |= near[:, :-1] != near[:, 1:]
+    cut = ndi.binary_dilation(cut, iterations=max(int(bin_factor), 1))
+    out = np.where(cut, 0.0, cov)
+    if bin_factor > 1:
+        b = int(bin_factor)
+        h, w = out.shape[0] // b * b, out.shape[1] // b * b
+        out = out[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
+        # A binned pixel that holds any cut pixel is cut too.
+        cb = cut[:h, :w].reshape(h // b, b, w // b, b).any(axis=(1, 3))
+        out[cb] = 0.0
+    return out
+
+
 class DimerAnalyzer:
     """Follows one dimer through a movie (stateful: lobe identities, warm starts).
 
@@ -562,6 +644,24 @@ class DimerAnalyzer:
                         lab = best["label"]
                 if lab and lab not in chosen:
                     chosen.append(lab)
+            if len(chosen) == 1 and self._lobes_nm[0] == self._lobes_nm[1] \
+                    and len(particles) > 1:
+                # The last frame saw one particle (two lobes joined at its outline: on a
+                # clean support the rims can join them across a gap): where this frame's
+                # segmentation has it apart from a neighbour within the pairs' range, the
+                # two are the dimer again.
+                own = next((p for p in particles if p["label"] == chosen[0]), None)
+                if own is not None:
+                    ra = own["equivalent_diameter_nm"] / 2
+
+                    def surface_gap(q):
+                        return (math.hypot(own["x_nm"] - q["x_nm"], own["y_nm"] - q["y_nm"])
+                                - ra - q["equivalent_diameter_nm"] / 2)
+
+                    near = min((q for q in particles if q["label"] != chosen[0]),
+                               key=surface_gap)
+                    if surface_gap(near) < self.opt.rejoin_gap_nm:
+                        chosen.append(near["label"])
             if chosen:
                 return chosen
         if len(particles) == 1:
@@ -655,12 +755,36 @@ class DimerAnalyzer:
         ps_o = ps * ob
         shift = 0.5 * (ob - 1) * ps
         hints_o = None if hints is None else tuple((x - shift, y - shift) for (x, y) in hints)
+        outline_kw = dict(smooth_sigma_px=0.0, lobe_hints_nm=hints_o,
+                          min_area_px=max(12, int(math.pi * (0.6 / ps_o) ** 2)),
+                          n_iter=1 if self.opt.method == "profile" else 4)
         try:
             # Bodies under 1.2 nm across are specks (noise, hot-pixel clusters), not lobes.
             # In "profile" mode the outline only starts the fits: one refinement pass.
-            g0 = measure_dimer_mask(cov_o, ps_o, smooth_sigma_px=0.0, lobe_hints_nm=hints_o,
-                                    min_area_px=max(12, int(math.pi * (0.6 / ps_o) ** 2)),
-                                    n_iter=1 if self.opt.method == "profile" else 4)
+            g0 = measure_dimer_mask(cov_o, ps_o, **outline_kw)
+            single_hint = (self._lobes_nm is not None
+                           and self._lobes_nm[0] == self._lobes_nm[1])
+            if len(bodies) == 1 and not np.isfinite(g0.r2_nm) \
+                    and (hints is None or single_hint):
+                # One body, no narrowing found along its outline's principal axis, and no
+                # two lobes from an earlier frame to fit from: look for a waist in the
+                # body's distance transform (two maxima whose watershed regions meet along
+                # a line narrower than 0.7 of the smaller one's equivalent diameter).
+                lab_w = _waist_split(cov_o >= 0.5)
+                if lab_w is not None:
+                    g1 = measure_dimer_mask(_split_coverage(cov_o, lab_w, [1, 2]), ps_o,
+                                            **{**outline_kw, "lobe_hints_nm": None})
+                    if np.isfinite(g1.r2_nm):
+                        g0 = g1
+            if len(bodies) == 2 and not np.isfinite(g0.r2_nm):
+                # Two bodies that the segmentation kept apart, joined at the outline's lower
+                # level into one without a narrowing (on a clean support the detection level
+                # is low enough to take in both carbon rims across a 2-3 nm gap): outline
+                # each body in its own half of the crop, split where the two are equidistant.
+                g1 = measure_dimer_mask(_split_coverage(cov, lab, bodies, ob), ps_o,
+                                        **outline_kw)
+                if np.isfinite(g1.r2_nm):
+                    g0 = g1
         except AnalysisError as exc:
             return None, "", f"dimer outline: {exc}"
         if shift:

@@ -42,8 +42,8 @@ def phase_correlation_shift(
         Sub-pixel shift: ``moving(r) ~ reference(r - (dy, dx))``; the integer peak of the
         phase-correlation surface is refined by a parabola through its neighbours on each axis.
     peak : float
-        Height of the normalised correlation peak (1 for identical images; ~0 for no match),
-        used as a confidence.
+        Height of the correlation peak relative to that of two identical images (1 for
+        identical images; ~0 for no match), used as a confidence.
 
     References
     ----------
@@ -55,7 +55,14 @@ def phase_correlation_shift(
     cross = moving_fft * np.conj(reference_fft)
     mag = np.abs(cross)
     norm = np.maximum(mag, 1e-12 * max(float(mag.max()), 1e-300))
-    cross /= norm if whiten == 1.0 else norm**whiten
+    if whiten == 1.0:
+        cross /= norm
+        same = 1.0
+    else:
+        cross /= norm**whiten
+        # The peak two identical images would give: the mean of the weights |cross|^(1 - w)
+        # over the full (Hermitian) spectrum.
+        same = float(sfft.irfft2(mag ** (1.0 - whiten), s=shape)[0, 0])
     corr = sfft.irfft2(cross, s=shape)
     ny, nx = shape
     iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
@@ -66,7 +73,7 @@ def phase_correlation_shift(
         dy -= ny
     if dx > nx / 2:
         dx -= nx
-    return float(dy), float(dx), c0
+    return float(dy), float(dx), c0 / same if same > 0 else 0.0
 
 
 @dataclass
@@ -87,21 +94,41 @@ class DriftTracker:
     min_peak : float
         Correlation peaks below this are not trusted: the drift is then held at its last value
         and the frame is flagged.
+    whiten : float
+        The cross spectrum is divided by its magnitude to this power
+        (:func:`phase_correlation_shift`): 1 is phase correlation, which weighs every spatial
+        frequency alike, including those where the frames hold only shot noise; 0 is plain
+        cross-correlation, dominated by the largest (slowest) features, here the particles,
+        which move on the support while they sinter. The default 0.25, a partial whitening
+        (the PHAT-beta weighting of generalised cross-correlation [2]_, [3]_), is
+        **calibrated**, not derived: on rendered 0.1 nm/px movies with known drift (seeds
+        331-346 of ``tests/analysis/synth.py``, 4x binning) the median drift error was 0.064
+        / 0.030 / 0.038 nm at 1 / 0.25-0.35 / 0 on a 4 % textured support, and 0.84 (up to
+        8 nm) / 0.14-0.21 / 0.11 nm on a clean one, where only the moving particles carry
+        the drift; on the ``demo`` movie 0.094 / 0.036 / 0.062 nm.
 
     References
     ----------
     .. [1] M. Guizar-Sicairos et al., Opt. Lett. 33, 156 (2008), doi:10.1364/OL.33.000156.
+    .. [2] C. H. Knapp, G. C. Carter, "The generalized correlation method for estimation of
+       time delay", IEEE Trans. Acoust. Speech Signal Process. 24, 320 (1976),
+       doi:10.1109/TASSP.1976.1162830.
+    .. [3] K. D. Donohue, J. Hannemann, H. G. Dietz, "Performance of phase transform for
+       detecting sound sources with microphone arrays in reverberant and noisy
+       environments", Signal Processing 87, 1677 (2007).
     """
 
     bin_factor: int = 2
     reference_weight: float = 0.2
     min_peak: float = 0.02
+    whiten: float = 0.25
 
     def __post_init__(self) -> None:
         if int(self.bin_factor) != self.bin_factor or self.bin_factor < 1:
             raise InputError(f"bin_factor must be a positive integer, got {self.bin_factor!r}")
         check_range("reference_weight", self.reference_weight, 1e-6, 1.0)
         check_positive("min_peak", self.min_peak, allow_zero=True)
+        check_range("whiten", self.whiten, 0.0, 1.0)
         self._ref: np.ndarray | None = None
         self._shape: tuple[int, int] | None = None
         self._window: np.ndarray | None = None
@@ -162,7 +189,8 @@ class DriftTracker:
         if self._ref is None:
             self._ref = f
             return 0.0, 0.0, 0.05 * k, True
-        dy, dx, peak = phase_correlation_shift(self._ref, f, self._shape)
+        dy, dx, peak = phase_correlation_shift(self._ref, f, self._shape,
+                                               whiten=float(self.whiten))
         ok = bool(np.isfinite(peak) and peak >= self.min_peak)
         if not ok:
             dx, dy = self._last[0] / k, self._last[1] / k

@@ -49,6 +49,10 @@ class AnalysisOptions:
         0.02 nm at 0.1 nm/px, and the specimen features are several binned pixels wide).
     drift_reference_weight : float
         Weight of each new frame in the running reference.
+    drift_whiten : float
+        Power of the cross spectrum's magnitude the drift's correlation divides by
+        (``DriftTracker.whiten``: 1 phase correlation, 0 plain cross-correlation; default
+        0.25, calibrated: see there).
     dimer_enabled : bool
         Measure the dimer geometry (``dimer.csv``).
     pairs : bool
@@ -101,6 +105,7 @@ class AnalysisOptions:
     drift: bool = True
     drift_bin: int = 4
     drift_reference_weight: float = 0.2
+    drift_whiten: float = 0.25
     dimer_enabled: bool = True
     pairs: bool = True
     max_pair_gap_nm: float = 5.0
@@ -391,6 +396,27 @@ def _drift_corrected(geom, dx_nm: float, dy_nm: float):
                         neck_xy_nm=mv(geom.neck_xy_nm))
 
 
+def _keep_lobe_identity(geom, last_pair):
+    """``geom`` with lobes 1 and 2 exchanged where that matches the last frame's lobes
+    (drift-corrected centres ``last_pair``) better, and whether it was exchanged.
+
+    A frame's worker orders the lobes from the state of an earlier frame of its chain; after a
+    frame in which the dimer was one particle (no lobe identity to carry) that order is
+    arbitrary. The lobes move far less between frames than their distance apart, so the
+    assignment with the smaller total displacement keeps each lobe's name (and its track in
+    ``dimer.csv``) through the movie.
+    """
+    if last_pair is None or not np.isfinite(geom.lobe2_xy_nm[0]):
+        return geom, False
+    (a1, a2), b1, b2 = last_pair, geom.lobe1_xy_nm, geom.lobe2_xy_nm
+    same = math.dist(a1, b1) + math.dist(a2, b2)
+    crossed = math.dist(a1, b2) + math.dist(a2, b1)
+    if not crossed < same:
+        return geom, False
+    return geom.replace(r1_nm=geom.r2_nm, r2_nm=geom.r1_nm, r1_nm_err=geom.r2_nm_err,
+                        r2_nm_err=geom.r1_nm_err, lobe1_xy_nm=b2, lobe2_xy_nm=b1), True
+
+
 def _picked_gap(row: dict, shift: tuple) -> float:
     """The pixel-picked fit's gap ``d - r1 - r2`` of a dimer row whose lobes carry the
     whitened fit's offsets ``shift`` (:attr:`_FrameResult.dimer_shift`): the gap whose
@@ -547,7 +573,8 @@ def analyze_movie(
         overlay_at = (set(np.unique(np.linspace(0, n - 1, k).round().astype(int)).tolist())
                       if k else set())
 
-    drift = DriftTracker(bin_factor=opt.drift_bin, reference_weight=opt.drift_reference_weight)
+    drift = DriftTracker(bin_factor=opt.drift_bin, reference_weight=opt.drift_reference_weight,
+                         whiten=opt.drift_whiten)
     tracker = Tracker(confirm_frames=opt.merge_confirm_frames)
     dimer = DimerAnalyzer(ps, opt.dimer)
     contact_seq: list[float] = []
@@ -566,6 +593,7 @@ def analyze_movie(
                                  frozenset(overlay_at)),
                      n, workers, opt.dimer_warm_lag)
     prev_contact = False
+    last_pair = None  # the last written frame's two lobe centres (drift-corrected, nm)
 
     def draw(geom, i, dxy, image=None):
         title = f"frame {i}" + (f", t = {times[i]:.3g} s" if math.isfinite(times[i]) else "")
@@ -597,7 +625,11 @@ def analyze_movie(
                 worker_peaks[res.pid] = max(worker_peaks.get(res.pid, 0.0), res.peak_rss_mb)
                 dxy = (0.0, 0.0)
                 derr = 0.0
-                if opt.drift and not flags:
+                # A constant frame (a dropped frame: zeros and a few hot pixels) would match
+                # the running reference at a random shift: no drift from it, as from the
+                # frames flagged on reading.
+                constant = any(f.startswith("constant frame") for f in seg.flags)
+                if opt.drift and not flags and not constant:
                     dx, dy, derr, ok = drift.update_transform(res.drift_transform)
                     dxy = (dx, dy)
                     if not ok:
@@ -621,13 +653,19 @@ def analyze_movie(
                     # outcomes where they differ); positions drift-corrected here.
                     geom, method, dflag = (res.dimer_alt if (prev_contact and res.dimer_alt)
                                            else res.dimer)
+                    dshift = res.dimer_shift
                     if geom is not None:
                         prev_contact = bool(geom.contact)
                         geom = _drift_corrected(geom, dxy[0] * ps, dxy[1] * ps)
+                        geom, swapped = _keep_lobe_identity(geom, last_pair)
+                        if swapped:
+                            dshift = tuple(dshift[3:]) + tuple(dshift[:3])
+                        if np.isfinite(geom.lobe2_xy_nm[0]):
+                            last_pair = (geom.lobe1_xy_nm, geom.lobe2_xy_nm)
                     row = dimer.row(i, float(times[i]), geom, method, dflag)
                     d_out.write(row)
                     contact_seq.append(row["contact"])
-                    gap_seq.append(_picked_gap(row, res.dimer_shift))
+                    gap_seq.append(_picked_gap(row, dshift))
                     if (geom is not None and geom.contact and not first_contact_drawn
                             and i not in overlay_at):
                         first_contact_drawn = True
