@@ -59,10 +59,16 @@ def phase_correlation_shift(
         cross /= norm
         same = 1.0
     else:
-        cross /= norm**whiten
-        # The peak two identical images would give: the mean of the weights |cross|^(1 - w)
-        # over the full (Hermitian) spectrum.
-        same = float(sfft.irfft2(mag ** (1.0 - whiten), s=shape)[0, 0])
+        # 0.25 (the drift's default) by two square roots: ~5x faster than a power.
+        weight = 1.0 / np.sqrt(np.sqrt(norm)) if whiten == 0.25 else norm ** -whiten
+        cross *= weight
+        # The peak two identical images would give: the mean of |cross| * weight over the
+        # full spectrum, whose other half mirrors the inner columns of this half (Hermitian).
+        mw = mag * weight
+        half = 2.0 * float(mw.sum()) - float(mw[:, 0].sum())
+        if shape[1] % 2 == 0:
+            half -= float(mw[:, -1].sum())
+        same = half / (shape[0] * shape[1])
     corr = sfft.irfft2(cross, s=shape)
     ny, nx = shape
     iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
