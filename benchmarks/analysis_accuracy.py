@@ -21,9 +21,9 @@ Then the number of movies missing each target, and each movie's centre-distance 
 into its constant offset (the static support texture's bias) and the frame-to-frame rest.
 
 ``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C``,
-``--rim T`` and ``--dose-e-per-A2 D`` change the renderer's support-texture contrast
-(default 0.04), carbon-rim thickness (default 1 nm) and dose per frame (default 100) to
-measure what each costs (diagnostics; the tests use the defaults);
+``--rim T``, ``--dose-e-per-A2 D`` and ``--pixel-size-nm P`` change the renderer's
+support-texture contrast (default 0.04), carbon-rim thickness (default 1 nm), dose per frame
+(default 100) and pixel size (default 0.1 nm) to measure what each costs (diagnostics; the tests use the defaults);
 ``--rim-model-nm T`` sets the analysis's carbon-shell neck model
 (``DimerOptions.rim_nm``, default 1; 0: off); ``--subtract-texture 0|1`` the approach
 frames' support-texture estimate (``DimerOptions.subtract_texture``, default on;
@@ -157,6 +157,8 @@ def main(argv=None) -> int:
                     help="carbon-rim thickness of the renderer, nm (diagnostic)")
     ap.add_argument("--dose-e-per-A2", type=float, default=None,
                     help="electron dose per frame of the renderer (default 100; diagnostic)")
+    ap.add_argument("--pixel-size-nm", type=float, default=None,
+                    help="pixel size of the rendered movie (default 0.1; diagnostic)")
     ap.add_argument("--rim-model-nm", type=float, default=None,
                     help="DimerOptions.rim_nm of the analysis (0: no rim in the neck model)")
     ap.add_argument("--subtract-texture", type=int, choices=(0, 1), default=None,
@@ -188,6 +190,8 @@ def main(argv=None) -> int:
         kw["rim_thickness_nm"] = args.rim
     if args.dose_e_per_A2 is not None:
         kw["dose_e_per_A2"] = args.dose_e_per_A2
+    if args.pixel_size_nm is not None:
+        kw["pixel_size_nm"] = args.pixel_size_nm
     kws = [kw] * len(args.seeds)
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
