@@ -23,8 +23,8 @@ into its constant offset (the static support texture's bias) and the frame-to-fr
 ``--json PATH`` also writes the per-seed numbers and per-frame errors. ``--texture C``,
 ``--rim T``, ``--dose-e-per-A2 D`` and ``--pixel-size-nm P`` change the renderer's
 support-texture contrast (default 0.04), carbon-rim thickness (default 1 nm), dose per frame
-(default 100) and pixel size (default 0.1 nm) to measure what each costs (diagnostics; the tests use the defaults);
-``--rim-model-nm T`` sets the analysis's carbon-shell neck model
+(default 100) and pixel size (default 0.1 nm) to measure what each costs (diagnostics;
+the tests use the defaults); ``--rim-model-nm T`` sets the analysis's carbon-shell neck model
 (``DimerOptions.rim_nm``, default 1; 0: off); ``--subtract-texture 0|1`` the approach
 frames' support-texture estimate (``DimerOptions.subtract_texture``, default on;
 ``--texture-highpass-nm``, ``--texture-smooth-nm`` its parameters); ``--dimer-opt

@@ -40,9 +40,11 @@ def _errors(frames: np.ndarray, drift_nm: np.ndarray, ps: float, whiten: float) 
 
 def _line(name: str, errs: list[np.ndarray]) -> str:
     e = np.concatenate(errs)
-    per = " ".join(f"{x.max():.2f}" for x in errs)
-    return (f"{name}: median {np.median(e):.3f}  p95 {np.percentile(e, 95):.3f}  "
-            f"max {e.max():.3f} nm   per movie max: {per}")
+    line = (f"{name}: median {np.median(e):.3f}  p95 {np.percentile(e, 95):.3f}  "
+            f"max {e.max():.3f} nm")
+    if len(errs) > 1:
+        line += "   per movie max: " + " ".join(f"{x.max():.2f}" for x in errs)
+    return line
 
 
 def main() -> None:
@@ -69,7 +71,7 @@ def main() -> None:
         d = truth["drift_nm"] - truth["drift_nm"][0]
         for w in args.whiten:
             e = _errors(np.asarray(movie.frames), d, float(movie.pixel_size_nm), w)
-            print(_line(f"demo, whiten {w:.2f}", [e]).split("   per movie")[0])
+            print(_line(f"demo, whiten {w:.2f}", [e]))
 
 
 if __name__ == "__main__":

@@ -571,13 +571,22 @@ def _split_coverage(cov: np.ndarray, lab: np.ndarray, bodies: list[int],
     cut = ndi.binary_dilation(cut, iterations=max(int(bin_factor), 1))
     out = np.where(cut, 0.0, cov)
     if bin_factor > 1:
-        b = int(bin_factor)
-        h, w = out.shape[0] // b * b, out.shape[1] // b * b
-        out = out[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
+        out = _block_mean(out, int(bin_factor))
         # A binned pixel that holds any cut pixel is cut too.
-        cb = cut[:h, :w].reshape(h // b, b, w // b, b).any(axis=(1, 3))
-        out[cb] = 0.0
+        out[_block_mean(cut, int(bin_factor)) > 0] = 0.0
     return out
+
+
+def _block_mean(a: np.ndarray, b: int) -> np.ndarray:
+    """Means of ``b`` x ``b`` blocks of ``a`` (cropped to a multiple of ``b``), float64."""
+    h, w = a.shape[0] // b * b, a.shape[1] // b * b
+    return a[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
+
+
+def _surface_gap_nm(a: dict, b: dict) -> float:
+    """Surface-to-surface distance of two particle rows' equivalent circles (nm)."""
+    return (math.hypot(a["x_nm"] - b["x_nm"], a["y_nm"] - b["y_nm"])
+            - a["equivalent_diameter_nm"] / 2 - b["equivalent_diameter_nm"] / 2)
 
 
 class DimerAnalyzer:
@@ -622,6 +631,11 @@ class DimerAnalyzer:
         self.alternative: tuple | None = None
 
     # ------------------------------------------------------------------ selection
+    @property
+    def _one_lobe_state(self) -> bool:
+        """The state came from a frame that saw one particle (both lobe hints the same)."""
+        return self._lobes_nm is not None and self._lobes_nm[0] == self._lobes_nm[1]
+
     def _choose_bodies(self, seg: Segmentation, particles: list[dict], drift_px) -> list[int]:
         if not particles:
             return []
@@ -644,23 +658,16 @@ class DimerAnalyzer:
                         lab = best["label"]
                 if lab and lab not in chosen:
                     chosen.append(lab)
-            if len(chosen) == 1 and self._lobes_nm[0] == self._lobes_nm[1] \
-                    and len(particles) > 1:
+            if len(chosen) == 1 and self._one_lobe_state and len(particles) > 1:
                 # The last frame saw one particle (two lobes joined at its outline: on a
                 # clean support the rims can join them across a gap): where this frame's
                 # segmentation has it apart from a neighbour within the pairs' range, the
                 # two are the dimer again.
                 own = next((p for p in particles if p["label"] == chosen[0]), None)
                 if own is not None:
-                    ra = own["equivalent_diameter_nm"] / 2
-
-                    def surface_gap(q):
-                        return (math.hypot(own["x_nm"] - q["x_nm"], own["y_nm"] - q["y_nm"])
-                                - ra - q["equivalent_diameter_nm"] / 2)
-
                     near = min((q for q in particles if q["label"] != chosen[0]),
-                               key=surface_gap)
-                    if surface_gap(near) < self.opt.rejoin_gap_nm:
+                               key=lambda q: _surface_gap_nm(own, q))
+                    if _surface_gap_nm(own, near) < self.opt.rejoin_gap_nm:
                         chosen.append(near["label"])
             if chosen:
                 return chosen
@@ -669,10 +676,8 @@ class DimerAnalyzer:
         # Closest pair by circle-estimated surface distance.
         best, pair = math.inf, None
         for i, a in enumerate(particles):
-            ra = a["equivalent_diameter_nm"] / 2
             for q in particles[i + 1 :]:
-                rb = q["equivalent_diameter_nm"] / 2
-                g = math.hypot(a["x_nm"] - q["x_nm"], a["y_nm"] - q["y_nm"]) - ra - rb
+                g = _surface_gap_nm(a, q)
                 if g < best:
                     best, pair = g, (a["label"], q["label"])
         return list(pair) if pair else [max(particles, key=lambda p: p["area_nm2"])["label"]]
@@ -750,8 +755,7 @@ class DimerAnalyzer:
         ob = 2 if (self.opt.method == "profile" and ps < 0.15) else 1
         cov_o = cov
         if ob > 1:
-            h, w = cov.shape[0] // ob * ob, cov.shape[1] // ob * ob
-            cov_o = cov[:h, :w].reshape(h // ob, ob, w // ob, ob).mean(axis=(1, 3))
+            cov_o = _block_mean(cov, ob)
         ps_o = ps * ob
         shift = 0.5 * (ob - 1) * ps
         hints_o = None if hints is None else tuple((x - shift, y - shift) for (x, y) in hints)
@@ -762,27 +766,23 @@ class DimerAnalyzer:
             # Bodies under 1.2 nm across are specks (noise, hot-pixel clusters), not lobes.
             # In "profile" mode the outline only starts the fits: one refinement pass.
             g0 = measure_dimer_mask(cov_o, ps_o, **outline_kw)
-            single_hint = (self._lobes_nm is not None
-                           and self._lobes_nm[0] == self._lobes_nm[1])
-            if len(bodies) == 1 and not np.isfinite(g0.r2_nm) \
-                    and (hints is None or single_hint):
-                # One body, no narrowing found along its outline's principal axis, and no
-                # two lobes from an earlier frame to fit from: look for a waist in the
-                # body's distance transform (two maxima whose watershed regions meet along
-                # a line narrower than 0.7 of the smaller one's equivalent diameter).
-                lab_w = _waist_split(cov_o >= 0.5)
-                if lab_w is not None:
-                    g1 = measure_dimer_mask(_split_coverage(cov_o, lab_w, [1, 2]), ps_o,
-                                            **{**outline_kw, "lobe_hints_nm": None})
-                    if np.isfinite(g1.r2_nm):
-                        g0 = g1
-            if len(bodies) == 2 and not np.isfinite(g0.r2_nm):
-                # Two bodies that the segmentation kept apart, joined at the outline's lower
-                # level into one without a narrowing (on a clean support the detection level
-                # is low enough to take in both carbon rims across a 2-3 nm gap): outline
-                # each body in its own half of the crop, split where the two are equidistant.
-                g1 = measure_dimer_mask(_split_coverage(cov, lab, bodies, ob), ps_o,
-                                        **outline_kw)
+            # An outline of one body without a narrowing is split and traced again: where
+            # the segmentation kept two bodies apart (on a clean support the outline's lower
+            # level takes in both carbon rims across a 2-3 nm gap) along the line where they
+            # are equidistant; where it saw one body and no earlier frame gives two lobes to
+            # fit from, at a waist of its distance transform (two maxima whose watershed
+            # regions meet along less than 0.7 of the smaller one's equivalent diameter).
+            split = None
+            if not np.isfinite(g0.r2_nm):
+                if len(bodies) == 2:
+                    split = _split_coverage(cov, lab, bodies, ob), outline_kw
+                elif hints is None or self._one_lobe_state:
+                    halves = _waist_split(cov_o >= 0.5)
+                    if halves is not None:
+                        split = (_split_coverage(cov_o, halves, [1, 2]),
+                                 {**outline_kw, "lobe_hints_nm": None})
+            if split is not None:
+                g1 = measure_dimer_mask(split[0], ps_o, **split[1])
                 if np.isfinite(g1.r2_nm):
                     g0 = g1
         except AnalysisError as exc:

@@ -22,6 +22,7 @@ from nanosinter.analysis._overlay import write_overlay
 from nanosinter.analysis._pairs import PAIR_COLUMNS, particle_gaps
 from nanosinter.analysis._particles import PARTICLE_COLUMNS, measure_particles, shift_rows
 from nanosinter.analysis._segment import (
+    CONSTANT_FRAME_FLAG,
     SegmentOptions,
     _bin,
     _prepare,
@@ -628,8 +629,7 @@ def analyze_movie(
                 # A constant frame (a dropped frame: zeros and a few hot pixels) would match
                 # the running reference at a random shift: no drift from it, as from the
                 # frames flagged on reading.
-                constant = any(f.startswith("constant frame") for f in seg.flags)
-                if opt.drift and not flags and not constant:
+                if opt.drift and not flags and CONSTANT_FRAME_FLAG not in seg.flags:
                     dx, dy, derr, ok = drift.update_transform(res.drift_transform)
                     dxy = (dx, dy)
                     if not ok:

@@ -10,6 +10,10 @@ from scipy import ndimage as ndi
 from nanosinter._validation import check_choice, check_positive
 from nanosinter.errors import InputError
 
+#: The flag of a frame without contrast (blank, constant, or a dropped frame: zeros and a few
+#: hot pixels): no particle, and no drift from it.
+CONSTANT_FRAME_FLAG = "constant frame: no contrast, no particle"
+
 
 @dataclass(frozen=True)
 class SegmentOptions:
@@ -385,7 +389,7 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
     mode, s_lo, s_hi = _support_stats(img, n_sample=16_384)
     noise_raw = min(s_lo, s_hi) if min(s_lo, s_hi) > 0 else max(s_lo, s_hi)
     if noise_raw <= 0 or float(img.max() - img.min()) == 0.0:
-        flags.append("constant frame: no contrast, no particle")
+        flags.append(CONSTANT_FRAME_FLAG)
         return Segmentation(empty, zeros, np.nan, mode, 0.0, "dark", flags, b, img)
     img, n_hot = _remove_hot_pixels(img, opt.hot_pixel_sigma, noise_raw, mode, owned=owned)
     if n_hot:
@@ -398,7 +402,7 @@ def _segment_prepared(img: np.ndarray, flags: list[str], opt: SegmentOptions,
         work = ndi.median_filter(work, size=size, mode="nearest")
     mode, s_lo, s_hi = _support_stats(work)
     if max(s_lo, s_hi) <= 0:
-        flags.append("constant frame: no contrast, no particle")
+        flags.append(CONSTANT_FRAME_FLAG)
         return Segmentation(empty, zeros, np.nan, mode, 0.0, "dark", flags, b, img)
     polarity = opt.polarity
     if polarity == "auto":
